@@ -1,0 +1,45 @@
+# bomhost: `make demo` and `make test` do all the set-up on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BOMHOST := $(VENV)/bin/bomhost
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint plugins toolchain bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+## demo: diff the bundled example SBOMs with one external and one WASM plugin (no Rust needed)
+demo: $(STAMP)
+	$(BOMHOST) diff examples/sboms/old.cdx.json examples/sboms/new.cdx.json \
+		--plugin examples/plugins/banned-packages/plugin.toml \
+		--plugin examples/plugins/banned-packages-wasm/plugin.toml \
+		--output terminal
+
+## toolchain: Debian's Rust with the wasm32-wasi standard library (works offline)
+toolchain:
+	bash scripts/install-rust-wasi.sh
+
+## plugins: build the Rust example plugins to wasm32-wasi
+plugins: toolchain
+	bash scripts/build-plugins.sh
+
+## lint: ruff and mypy, as CI runs them
+lint: $(STAMP)
+	$(VENV)/bin/ruff check bomhost tests benchmarks
+	$(VENV)/bin/ruff format --check bomhost tests benchmarks
+	$(VENV)/bin/mypy
+
+## test: install everything the tests need, build the Rust examples, lint, run the whole suite
+test: $(STAMP) plugins lint
+	BOMHOST_REQUIRE_RUST=1 $(PY) -m pytest -q
+
+## bench: the benchmark harness (figures go to docs/benchmarks.md by hand)
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""Allow `python -m bomhost`."""
+
+from bomhost.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Plugins: manifest, wire protocol, the shared runner, and one module per runtime."""

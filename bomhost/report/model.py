@@ -1,0 +1,86 @@
+"""The report: everything one run found, the single input of every renderer.
+
+Renderers are pure functions ``Report -> str``; the CLI decides where the text goes.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bomhost.model import ChangeSet, Finding, PluginError, SandboxEvent
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SbomInfo(_Model):
+    """Where one side of the diff came from."""
+
+    path: str
+    format: str
+    spec_version: str
+    components: int
+    skipped: int = 0
+
+
+class PluginLog(_Model):
+    """Lines a plugin logged on one invocation (bounded by the policy's max_log_bytes)."""
+
+    plugin_name: str
+    component_purl: str
+    level: str
+    message: str
+
+
+class Enrichment(_Model):
+    """What plugins added; bomdrift's ``plugin_findings`` plus bomhost's ``plugin_errors``."""
+
+    plugin_findings: tuple[Finding, ...] = ()
+    plugin_errors: tuple[PluginError, ...] = ()
+
+
+class Distribution(_Model):
+    """p50/p95/max of one per-invocation measure."""
+
+    p50: float
+    p95: float
+    max: float
+
+
+class PluginStats(_Model):
+    """Per-plugin usage over the run, to size budgets from real runs."""
+
+    count: int
+    elapsed_ms: Distribution
+    fuel: Distribution | None = None
+    memory_bytes: Distribution | None = None
+
+
+class Sandbox(_Model):
+    """The sandbox's explainable log: every allow/deny decision, usage, and plugin logs."""
+
+    events: tuple[SandboxEvent, ...] = ()
+    stats: dict[str, PluginStats] = Field(default_factory=dict)
+    logs: tuple[PluginLog, ...] = ()
+
+
+class Gate(_Model):
+    """One tripped gate: which option, and why."""
+
+    option: str
+    reason: str
+
+
+class Report(_Model):
+    """One run of ``bomhost diff``."""
+
+    bomhost_version: str
+    generated_at: str
+    old: SbomInfo
+    new: SbomInfo
+    changes: ChangeSet
+    enrichment: Enrichment = Enrichment()
+    sandbox: Sandbox = Sandbox()
+    warnings: tuple[str, ...] = ()
+    gates: tuple[Gate, ...] = ()

@@ -1,0 +1,33 @@
+"""The reader seam: what every SBOM reader returns, and ``load`` which picks the reader.
+
+Readers are pure functions of bytes to ``SbomDocument``; format detection is by content, never
+by file name. Every failure is an ``SbomError`` naming the file (see bomhost.errors).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from bomhost.model import Component
+
+SbomFormat = Literal["auto", "cdx", "spdx", "syft"]
+
+
+class SbomDocument(BaseModel):
+    """One parsed SBOM: its components plus what a report says about where they came from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str
+    format: Literal["cyclonedx-json", "cyclonedx-xml", "spdx-json", "syft-json"]
+    spec_version: str
+    components: tuple[Component, ...]
+    # Entries with neither purl nor name: counted in a warning, never fatal.
+    skipped: int = 0
+
+
+def load(path: str, fmt: SbomFormat = "auto") -> SbomDocument:
+    """Read ``path`` and return its components; raise ``SbomError`` naming the file on failure."""
+    raise NotImplementedError  # filled in by the readers (issue #2)
