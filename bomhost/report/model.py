@@ -52,7 +52,9 @@ class PluginStats(_Model):
     """Per-plugin usage over the run, to size budgets from real runs."""
 
     count: int
-    elapsed_ms: Distribution
+    # Wall-clock time is the one non-deterministic measure: the engine keeps it only when the
+    # user asks for timings (--timings), so that by default a report is the same bytes every run.
+    elapsed_ms: Distribution | None = None
     fuel: Distribution | None = None
     memory_bytes: Distribution | None = None
 
@@ -76,7 +78,8 @@ class Report(_Model):
     """One run of ``bomhost diff``."""
 
     bomhost_version: str
-    generated_at: str
+    # Set only from SOURCE_DATE_EPOCH: a wall-clock stamp would break "same inputs, same bytes".
+    generated_at: str | None = None
     old: SbomInfo
     new: SbomInfo
     changes: ChangeSet

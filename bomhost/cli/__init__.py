@@ -1,0 +1,88 @@
+"""The ``bomhost`` command: a dispatcher that maps expected errors to exit codes.
+
+Subcommands live in sibling modules and are imported only when invoked, so ``bomhost --version``
+never pays for pydantic models, SBOM readers or wasmtime. Each subcommand parses options, calls
+one core function, renders, writes, and returns an exit code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from bomhost import __version__
+
+# name -> "module:attribute"; one line per subcommand.
+COMMANDS: dict[str, str] = {
+    "diff": "bomhost.cli.diff:diff_command",
+    "plugin": "bomhost.cli.plugin:plugin_group",
+    "policy": "bomhost.cli.policy:policy_group",
+    "explain": "bomhost.cli.policy:explain_command",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="bomhost")
+def cli() -> None:
+    """Compare two SBOMs, run plugins on what changed, and gate the build.
+
+    Exit codes: 0 ok, 1 error (bad input, bad manifest or policy), 2 a gate tripped.
+    """
+
+
+def _fail(message: str, code: int = 1) -> int:
+    click.echo(f"bomhost: error: {message}", err=True)
+    return code
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return the exit code; never lets a traceback reach the user."""
+    from bomhost.errors import BomhostError
+
+    try:
+        result: Any = cli.main(args=argv, prog_name="bomhost", standalone_mode=False)
+    except BomhostError as exc:
+        return _fail(str(exc), int(exc.exit_code))
+    except click.exceptions.Abort:
+        return _fail("aborted", 130)
+    except click.ClickException as exc:
+        # Usage errors exit 1, not click's 2: exit 2 means "a gate tripped" to CI.
+        exc.show()
+        return 1
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:  # a bug: one line, not a traceback; BOMHOST_DEBUG shows it
+        import os
+        import traceback
+
+        if os.environ.get("BOMHOST_DEBUG"):
+            traceback.print_exc()
+        return _fail(
+            f"internal error: {type(exc).__name__}: {exc} (please report; BOMHOST_DEBUG=1 shows the traceback)"
+        )
+    return int(result) if isinstance(result, int) else 0
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(run())

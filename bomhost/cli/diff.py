@@ -1,0 +1,159 @@
+"""``bomhost diff OLD NEW``: bomdrift's options, plus bomhost's plugin, policy and job options."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from bomhost.gates import FAIL_ON_HELP, FAIL_ON_VALUES
+
+OUTPUTS = ("terminal", "markdown", "json", "sarif")
+
+
+def _use_color(stream_is_tty: bool) -> bool:
+    # https://no-color.org: any non-empty NO_COLOR disables colour.
+    return stream_is_tty and not os.environ.get("NO_COLOR")
+
+
+def _write(text: str, output_file: str | None) -> None:
+    """Write the report; if the file cannot be written, the report goes to stdout, not lost."""
+    from bomhost.errors import ReportError
+
+    if output_file is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    target = Path(output_file)
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(target)
+    except OSError as exc:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        raise ReportError(
+            f"cannot write {output_file}: {exc.strerror or exc}; the report was written to stdout instead"
+        ) from exc
+
+
+@click.command("diff")
+@click.argument("old", type=click.Path(dir_okay=False))
+@click.argument("new", type=click.Path(dir_okay=False))
+@click.option(
+    "--output",
+    type=click.Choice(OUTPUTS),
+    default="terminal",
+    show_default=True,
+    help="Report format; terminal falls back to markdown when stdout is not a TTY.",
+)
+@click.option("--output-file", type=click.Path(dir_okay=False), help="Write the report here.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("auto", "cdx", "spdx", "syft")),
+    default="auto",
+    show_default=True,
+    help="Input format (auto detects by content).",
+)
+@click.option(
+    "--fail-on",
+    multiple=True,
+    metavar="|".join(FAIL_ON_VALUES),
+    help="Exit 2 when this kind of finding is present (repeatable, or comma-separated): "
+    + "; ".join(f"{k}: {v}" for k, v in FAIL_ON_HELP.items()),
+)
+@click.option("--max-added", type=click.IntRange(min=0), help="Exit 2 above this many added.")
+@click.option("--max-removed", type=click.IntRange(min=0), help="Exit 2 above this many removed.")
+@click.option(
+    "--max-version-changed",
+    type=click.IntRange(min=0),
+    help="Exit 2 above this many version changes.",
+)
+@click.option(
+    "--plugin",
+    "plugins",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Plugin manifest (TOML); repeatable, run in the order given.",
+)
+@click.option(
+    "--policy",
+    type=click.Path(dir_okay=False),
+    help="Sandbox policy for WASM plugins (default: .bomhost.toml's policy, else built-in strict).",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    help="Concurrent plugin calls [default: CPU count].",
+)
+@click.option(
+    "--timings",
+    is_flag=True,
+    help="Keep wall-clock times in sandbox.stats (makes the JSON report differ run to run).",
+)
+def diff_command(
+    old: str,
+    new: str,
+    output: str,
+    output_file: str | None,
+    fmt: str,
+    fail_on: tuple[str, ...],
+    max_added: int | None,
+    max_removed: int | None,
+    max_version_changed: int | None,
+    plugins: tuple[str, ...],
+    policy: str | None,
+    jobs: int | None,
+    timings: bool,
+) -> int:
+    """Compare OLD and NEW SBOMs (CycloneDX JSON/XML, SPDX 2.3 JSON, Syft JSON)."""
+    from bomhost.config import find_config, load_config
+    from bomhost.engine import DiffOptions, run_diff
+    from bomhost.errors import ExitCode
+    from bomhost.gates import GateOptions, parse_fail_on
+    from bomhost.plugins.runner import summarize_errors
+    from bomhost.report.interface import render
+
+    config = load_config(find_config())
+    if policy is None and config.policy is not None:
+        policy = config.resolve(config.policy)
+    # Command-line options win: --plugin replaces the config's list rather than adding to it.
+    all_plugins = plugins or tuple(config.resolve(p) for p in config.plugins)
+    gates = GateOptions(
+        fail_on=parse_fail_on(fail_on),
+        max_added=max_added,
+        max_removed=max_removed,
+        max_version_changed=max_version_changed,
+    )
+    report = run_diff(
+        DiffOptions(
+            old=old,
+            new=new,
+            fmt=fmt,  # type: ignore[arg-type]  # click.Choice guarantees the literal
+            plugins=all_plugins,
+            policy=policy,
+            jobs=jobs,
+            gates=gates,
+            timings=timings,
+        )
+    )
+
+    color = False
+    if output == "terminal" and output_file is None:
+        if sys.stdout.isatty():
+            color = _use_color(True)
+        else:
+            output = "markdown"
+    _write(render(report, output, color=color), output_file)
+
+    for warning in report.warnings:
+        click.echo(f"bomhost: warning: {warning}", err=True)
+    for line in summarize_errors(report.enrichment.plugin_errors):
+        click.echo(f"bomhost: {line}", err=True)
+    for gate in report.gates:
+        click.echo(f"bomhost: gate tripped: {gate.option}: {gate.reason}", err=True)
+    return int(ExitCode.GATE if report.gates else ExitCode.OK)

@@ -1,0 +1,61 @@
+"""The project config ``.bomhost.toml``: operator defaults that travel with the repository.
+
+Looked up from the working directory upwards, stopping at the repository root (a folder with
+``.git``). Paths in it are relative to the file. Command-line options always win.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bomhost.errors import UsageError
+
+CONFIG_NAME = ".bomhost.toml"
+
+
+class ProjectConfig(BaseModel):
+    """Keys of ``.bomhost.toml``; every one optional."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    policy: str | None = None
+    plugins: tuple[str, ...] = ()
+    source: str | None = None
+
+    def resolve(self, value: str) -> str:
+        """A path from the config, made relative to the config file's folder."""
+        base = Path(self.source).parent if self.source else Path()
+        return str(base / value)
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """The nearest ``.bomhost.toml`` from ``start`` up to the repository root, if any."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+def load_config(path: Path | None) -> ProjectConfig:
+    """Parse a project config; an absent file is the empty config."""
+    if path is None:
+        return ProjectConfig()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{path}: invalid TOML: {exc}") from exc
+    try:
+        return ProjectConfig.model_validate({**raw, "source": str(path)})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise UsageError(f"{path}: {where}: {first['msg']}") from exc

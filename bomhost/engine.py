@@ -1,0 +1,114 @@
+"""One run of ``bomhost diff``: load plugins, read both SBOMs, diff, run plugins, gate.
+
+No UI here: progress goes through an injected object whose default does nothing, and the result
+is a ``Report`` value that the CLI hands to a renderer. Plugins are loaded (manifests validated,
+pins checked, WASM modules compiled and their imports checked) before any SBOM is read, so a
+configuration error stops the run before anything is computed that would be lost.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bomhost import __version__
+from bomhost.diff import diff
+from bomhost.errors import UsageError
+from bomhost.gates import GateOptions, evaluate
+from bomhost.plugins.interface import RunContext
+from bomhost.plugins.manifest import LoadedManifest, load_manifest
+from bomhost.plugins.runner import Progress, run_plugins
+from bomhost.policy.load import load_policy
+from bomhost.report.model import Enrichment, Report, Sandbox, SbomInfo
+from bomhost.sbom import SbomDocument, SbomFormat, load
+
+
+@dataclass(frozen=True)
+class DiffOptions:
+    """Everything ``bomhost diff`` was asked to do."""
+
+    old: str
+    new: str
+    fmt: SbomFormat = "auto"
+    plugins: Sequence[str] = ()
+    policy: str | None = None
+    jobs: int | None = None
+    gates: GateOptions = field(default_factory=GateOptions)
+    timings: bool = False
+    cache_dir: str | None = None
+
+
+def run_now_ms() -> int:
+    """The run's fixed "now": SOURCE_DATE_EPOCH when set (reproducible builds), else the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None:
+        return int(time.time() * 1000)
+    try:
+        return int(epoch) * 1000
+    except ValueError as exc:
+        raise UsageError(f"SOURCE_DATE_EPOCH must be an integer, got {epoch!r}") from exc
+
+
+def generated_at() -> str | None:
+    """The report's timestamp: only from SOURCE_DATE_EPOCH, so default output is byte-stable."""
+    if os.environ.get("SOURCE_DATE_EPOCH") is None:
+        return None
+    stamp = datetime.fromtimestamp(run_now_ms() / 1000, tz=UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _info(doc: SbomDocument) -> SbomInfo:
+    return SbomInfo(
+        path=doc.path,
+        format=doc.format,
+        spec_version=doc.spec_version,
+        components=len(doc.components),
+        skipped=doc.skipped,
+    )
+
+
+def _sbom_warnings(doc: SbomDocument) -> list[str]:
+    if not doc.skipped:
+        return []
+    return [f"{doc.path}: skipped {doc.skipped} component(s) with neither purl nor name"]
+
+
+def run_diff(opts: DiffOptions, progress: Progress | None = None) -> Report:
+    """Read, diff, enrich and gate; raise ``BomhostError`` for anything the user must fix."""
+    manifests: list[LoadedManifest] = [load_manifest(p) for p in opts.plugins]
+    warnings: list[str] = [w for m in manifests for w in m.warnings]
+    jobs = opts.jobs if opts.jobs is not None else (os.cpu_count() or 1)
+    if jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {jobs}")
+    ctx = RunContext(
+        bomhost_version=__version__,
+        now_ms=run_now_ms(),
+        policy=load_policy(opts.policy),
+        jobs=jobs,
+        cache_dir=opts.cache_dir,
+    )
+
+    old = load(opts.old, opts.fmt)
+    new = load(opts.new, opts.fmt)
+    warnings += _sbom_warnings(old) + _sbom_warnings(new)
+    changes = diff(old.components, new.components)
+
+    outcome = run_plugins(manifests, changes, ctx, jobs=jobs, progress=progress)
+    stats = outcome.stats
+    if not opts.timings:
+        stats = {k: v.model_copy(update={"elapsed_ms": None}) for k, v in stats.items()}
+    enrichment = Enrichment(plugin_findings=outcome.findings, plugin_errors=outcome.errors)
+    return Report(
+        bomhost_version=__version__,
+        generated_at=generated_at(),
+        old=_info(old),
+        new=_info(new),
+        changes=changes,
+        enrichment=enrichment,
+        sandbox=Sandbox(events=outcome.events, stats=stats, logs=outcome.logs),
+        warnings=tuple(warnings),
+        gates=evaluate(changes, enrichment, opts.gates),
+    )
