@@ -34,8 +34,10 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 ## test: install everything the tests need, build the Rust examples, lint, run the whole suite
+# pytest exits 5 when it collected nothing: that is a failure here, never a silent pass.
 test: $(STAMP) plugins lint
-	BOMHOST_REQUIRE_RUST=1 $(PY) -m pytest -q
+	BOMHOST_REQUIRE_RUST=1 $(PY) -m pytest -q; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 ## bench: the benchmark harness (figures go to docs/benchmarks.md by hand)
 bench: $(STAMP)
