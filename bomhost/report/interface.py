@@ -1,0 +1,59 @@
+"""The renderer seam: one ``Renderer`` per output format, looked up by name in ``RENDERERS``.
+
+A renderer is a pure function of the Report (plus the colour flag, which only the terminal
+format uses); it returns the whole text and the CLI decides where it goes. Adding a format is one
+module and one registry line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Literal, Protocol, get_args
+
+from bomhost.errors import UsageError
+from bomhost.report.json import render_json
+from bomhost.report.markdown import render_markdown
+from bomhost.report.model import Report
+from bomhost.report.sarif import render_sarif
+from bomhost.report.terminal import render_terminal
+
+OutputFormat = Literal["terminal", "markdown", "json", "sarif"]
+OUTPUT_FORMATS: tuple[OutputFormat, ...] = get_args(OutputFormat)
+
+
+class Renderer(Protocol):
+    """Turn a Report into the full text of one output format."""
+
+    def __call__(self, report: Report, /, *, color: bool = False) -> str: ...
+
+
+def _terminal(report: Report, /, *, color: bool = False) -> str:
+    return render_terminal(report, color)
+
+
+def _markdown(report: Report, /, *, color: bool = False) -> str:
+    return render_markdown(report)
+
+
+def _json(report: Report, /, *, color: bool = False) -> str:
+    return render_json(report)
+
+
+def _sarif(report: Report, /, *, color: bool = False) -> str:
+    return render_sarif(report)
+
+
+RENDERERS: Mapping[str, Renderer] = MappingProxyType(
+    {"terminal": _terminal, "markdown": _markdown, "json": _json, "sarif": _sarif}
+)
+
+
+def render(report: Report, output: str, *, color: bool = False) -> str:
+    """Render ``report`` as ``output``; ``UsageError`` for a format bomhost does not have."""
+    renderer = RENDERERS.get(output)
+    if renderer is None:
+        raise UsageError(
+            f"unknown output format {output!r} (choose from {', '.join(OUTPUT_FORMATS)})"
+        )
+    return renderer(report, color=color)
