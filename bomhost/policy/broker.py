@@ -4,23 +4,91 @@ The WASM host functions ``bomdrift.read_file`` and ``bomdrift.http_get`` do noth
 bytes between guest memory and an ``InvocationBroker``; every decision (which rule matches,
 quotas, timeouts, the event that explains it) is made here, against the operator's policy.
 
-Return convention (the ABI's, see protocol/README.md): a non-negative int is the number of
-bytes, a negative int is an error code.
+Return convention (the ABI's, see docs/policy.md): a non-negative int is the number of bytes
+(here: the bytes themselves), a negative int is an error code. Every call records exactly one
+``SandboxEvent``. Its ``decision`` is the policy's verdict: ``deny`` when no rule grants the
+request or a rule's quota or timeout stops it; ``allow`` when a rule granted it, even if the file
+then turned out to be missing or the server answered 404 (the ``reason_code`` says which).
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.client
+import os
+import socket
+import ssl
+import stat
 import threading
+import time
+import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from bomhost.model import SandboxEvent
-from bomhost.policy.model import Policy
+from bomhost import __version__
+from bomhost.model import Decision, SandboxEvent
+from bomhost.policy.model import FsReadRule, NetAllowRule, Policy, valid_host
 
 DENIED = -1
 NOT_FOUND = -2  # read_file: not found or unreadable; http_get: connection or HTTP failure
 QUOTA = -3
 TOO_SMALL = -4
 TIMED_OUT = -5
+
+FS_DEFAULT = "fs.default"
+NET_DEFAULT = "net.default"
+MAX_URL_CHARS = 8192
+_CHUNK = 64 * 1024
+_PROC_FD = "/proc/self/fd"
+
+
+Key = tuple[str, ...]
+
+
+class _Counters:
+    """Quota counters behind one lock: reserve before the bytes move, give back what was unused."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._used: dict[Key, int] = {}
+
+    def used(self, key: Key) -> int:
+        with self._lock:
+            return self._used.get(key, 0)
+
+    def reserve(self, key: Key, limit: int, want: int) -> int:
+        """Take up to ``want`` units of what is left under ``limit``; returns what was taken."""
+        with self._lock:
+            used = self._used.get(key, 0)
+            granted = max(0, min(want, limit - used))
+            self._used[key] = used + granted
+            return granted
+
+    def release(self, key: Key, amount: int) -> None:
+        if amount:
+            with self._lock:
+                self._used[key] = self._used.get(key, 0) - amount
+
+    def take_all(self, wants: list[tuple[Key, int, int]]) -> Key | None:
+        """Add every (key, limit, amount) if all fit, atomically; else the first that does not."""
+        with self._lock:
+            for key, limit, amount in wants:
+                if self._used.get(key, 0) + amount > limit:
+                    return key
+            for key, _limit, amount in wants:
+                self._used[key] = self._used.get(key, 0) + amount
+            return None
+
+
+@dataclass(frozen=True)
+class _Quota:
+    """One byte quota of a rule: its name in the policy, limit, and where it is counted."""
+
+    name: str
+    limit: int
+    counters: _Counters
+    key: Key
 
 
 @dataclass
@@ -36,42 +104,350 @@ class InvocationBroker:
     subject: str
     deadline: float  # time.monotonic() by which the invocation must finish
     events: list[SandboxEvent] = field(default_factory=list)
+    _counters: _Counters = field(default_factory=_Counters, init=False, repr=False)
+
+    @property
+    def policy(self) -> Policy:
+        """The effective policy of this invocation's plugin."""
+        return self.broker.policy_for(self.plugin_name)
+
+    def _record(
+        self, code: int, decision: Decision, rule_id: str, reason: str, ctx: dict[str, Any]
+    ) -> int:
+        self.events.append(
+            SandboxEvent(
+                plugin_name=self.plugin_name,
+                component_purl=self.subject,
+                decision=decision,
+                rule_id=rule_id,
+                reason_code=reason,
+                context={**ctx, "result": code},
+            )
+        )
+        return code
+
+    def _quotas(
+        self, rule_id: str, per_invocation: dict[str, int | None], per_run: dict[str, int | None]
+    ) -> list[_Quota]:
+        out = [
+            _Quota(name, limit, self._counters, (rule_id, name))
+            for name, limit in per_invocation.items()
+            if limit is not None
+        ]
+        out += [
+            _Quota(name, limit, self.broker.counters, (self.plugin_name, rule_id, name))
+            for name, limit in per_run.items()
+            if limit is not None
+        ]
+        return out
+
+    # -- files -------------------------------------------------------------------------------
 
     def read_file(self, path: str, buf_cap: int) -> bytes | int:
         """The file's bytes (at most ``buf_cap``), or a negative code; always records an event."""
-        self.events.append(
-            SandboxEvent(
-                plugin_name=self.plugin_name,
-                component_purl=self.subject,
-                decision="deny",
-                rule_id="fs.default",
-                reason_code="fs_path_denied",
-                context={"path": path},
-            )
+        ctx: dict[str, Any] = {"path": path}
+        if not path or "\0" in path:
+            return self._record(DENIED, "deny", FS_DEFAULT, "fs_path_denied", ctx)
+        lexical = os.path.normpath(os.path.join(self.broker.base_dir, path))
+        ctx["resolved"] = real = os.path.realpath(lexical)
+        rules = self.policy.fs.read
+        rule = next((r for r in rules if r.covers(real)), None)
+        if rule is None:
+            # Name the rule the path matched before symlinks and ".." were resolved, so that an
+            # escape reads as one in the report instead of as a plain miss.
+            escaped = next((r.id for r in rules if r.covers(lexical)), None)
+            if escaped:
+                ctx["escapes_rule"] = escaped
+            return self._record(DENIED, "deny", FS_DEFAULT, "fs_path_denied", ctx)
+        try:
+            fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            return self._record(NOT_FOUND, "allow", rule.id, "fs_not_found", ctx)
+        except OSError as exc:
+            ctx["error"] = exc.strerror or type(exc).__name__
+            return self._record(NOT_FOUND, "allow", rule.id, "fs_unreadable", ctx)
+        try:
+            return self._read_fd(fd, rule, buf_cap, ctx)
+        except OSError as exc:
+            ctx["error"] = exc.strerror or type(exc).__name__
+            return self._record(NOT_FOUND, "allow", rule.id, "fs_unreadable", ctx)
+        finally:
+            os.close(fd)
+
+    def _read_fd(self, fd: int, rule: FsReadRule, buf_cap: int, ctx: dict[str, Any]) -> bytes | int:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            # FIFOs and devices would block or never end; a plugin has no business with them.
+            ctx["error"] = "not a regular file"
+            return self._record(NOT_FOUND, "allow", rule.id, "fs_unreadable", ctx)
+        if os.path.isdir(_PROC_FD):
+            # Check what was opened, not only what was resolved: closes the window in which a
+            # path component could be swapped for a symlink between realpath() and open().
+            opened = os.readlink(f"{_PROC_FD}/{fd}")
+            if not rule.covers(opened):
+                return self._record(DENIED, "deny", FS_DEFAULT, "fs_path_denied", ctx)
+        ctx["size"] = st.st_size
+        quotas = self._quotas(
+            rule.id,
+            {"max_bytes_per_invocation": rule.max_bytes_per_invocation},
+            {"max_bytes_per_run": rule.max_bytes_per_run},
         )
-        return DENIED
+
+        def read(n: int) -> bytes:
+            chunks: list[bytes] = []
+            while n > 0 and (chunk := os.read(fd, min(n, _CHUNK))):
+                chunks.append(chunk)
+                n -= len(chunk)
+            return b"".join(chunks)
+
+        return self._bounded_read(read, rule.id, "fs", quotas, buf_cap, ctx)
+
+    # -- shared by files and HTTP bodies -------------------------------------------------------
+
+    def _bounded_read(
+        self,
+        read: Callable[[int], bytes],
+        rule_id: str,
+        kind: str,
+        quotas: list[_Quota],
+        buf_cap: int,
+        ctx: dict[str, Any],
+    ) -> bytes | int:
+        """Read at most what the buffer and every byte quota allow, plus one byte to tell.
+
+        Quotas are reserved before reading and the unused part is given back after, so
+        parallel invocations cannot together overrun a run quota.
+        """
+        limit = max(0, buf_cap)
+        grants: list[tuple[_Quota, int]] = []
+        tightest: tuple[_Quota, int] | None = None
+        try:
+            for q in quotas:
+                got = q.counters.reserve(q.key, q.limit, limit)
+                grants.append((q, got))
+                if tightest is None or got < tightest[1]:
+                    tightest = (q, got)
+            limit = min([limit, *(got for _, got in grants)])
+            data = read(limit + 1)
+        except Exception:
+            for q, got in grants:
+                q.counters.release(q.key, got)
+            raise
+        n = len(data)
+        fits = n <= limit
+        for q, got in grants:
+            q.counters.release(q.key, got - (n if fits else 0))
+        if fits:
+            ctx["bytes"] = n
+            self._record(n, "allow", rule_id, "fs_read" if kind == "fs" else "net_ok", ctx)
+            return data
+        if tightest is not None and tightest[1] < buf_cap:
+            q = tightest[0]
+            ctx.update(quota=q.name, limit=q.limit, used=q.limit - tightest[1])
+            return self._record(QUOTA, "deny", rule_id, f"{kind}_quota_exceeded", ctx)
+        ctx["buf_cap"] = buf_cap
+        return self._record(TOO_SMALL, "allow", rule_id, f"{kind}_buffer_too_small", ctx)
+
+    # -- network -----------------------------------------------------------------------------
 
     def http_get(self, url: str, buf_cap: int) -> bytes | int:
         """The 2xx body (at most ``buf_cap``), or a negative code; always records an event."""
-        self.events.append(
-            SandboxEvent(
-                plugin_name=self.plugin_name,
-                component_purl=self.subject,
-                decision="deny",
-                rule_id="net.default",
-                reason_code="net_host_denied",
-                context={"url": url},
-            )
+        ctx: dict[str, Any] = {"url": url}
+        target = parse_url(url)
+        if target is None:
+            return self._record(DENIED, "deny", NET_DEFAULT, "net_url_invalid", ctx)
+        scheme, host, port, path = target
+        ctx.update(scheme=scheme, host=host, port=port)
+        rules = self.policy.net.allow
+        rule = next(
+            (r for r in rules if r.scheme == scheme and r.port == port and r.host_matches(host)),
+            None,
         )
-        return DENIED
+        if rule is None:
+            return self._record(DENIED, "deny", NET_DEFAULT, _net_miss(rules, scheme, host), ctx)
+
+        remaining = self.deadline - time.monotonic()
+        timeout = min(rule.timeout_ms / 1000, remaining)
+        ctx["timeout_ms"] = rule.timeout_ms
+        ctx["bounded_by"] = "rule" if rule.timeout_ms / 1000 <= remaining else "invocation"
+        if timeout <= 0:
+            return self._record(TIMED_OUT, "deny", rule.id, "net_timeout", ctx)
+
+        headers = _request_headers(scheme, host, port)
+        egress = _egress(path, headers)
+        ctx["egress_bytes"] = egress
+        wants: list[tuple[Key, int, int]] = []
+        names: dict[Key, tuple[str, int]] = {}
+        for name, limit, amount in (
+            ("max_requests", rule.max_requests, 1),
+            ("max_egress_bytes", rule.max_egress_bytes, egress),
+        ):
+            if limit is not None:
+                key = (self.plugin_name, rule.id, name)
+                wants.append((key, limit, amount))
+                names[key] = (name, limit)
+        over = self.broker.counters.take_all(wants)
+        if over is not None:
+            name, limit = names[over]
+            used = self.broker.counters.used(over)
+            ctx.update(quota=name, limit=limit, used=used)
+            return self._record(QUOTA, "deny", rule.id, "net_quota_exceeded", ctx)
+        return self._fetch(rule, (scheme, host, port, path), headers, timeout, buf_cap, ctx)
+
+    def _fetch(
+        self,
+        rule: NetAllowRule,
+        target: tuple[str, str, int, str],
+        headers: list[tuple[str, str]],
+        timeout: float,
+        buf_cap: int,
+        ctx: dict[str, Any],
+    ) -> bytes | int:
+        scheme, host, port, path = target
+        conn: http.client.HTTPConnection
+        if scheme == "https":
+            tls = ssl.create_default_context()
+            conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=tls)
+        else:
+            conn = http.client.HTTPConnection(host, port, timeout=timeout)
+        # Socket timeouts bound each read, not the whole request: a server that trickles one
+        # byte at a time is stopped by this timer, which shuts the socket at the deadline.
+        expired = threading.Event()
+
+        def abort() -> None:
+            expired.set()
+            sock = conn.sock
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+        timer = threading.Timer(timeout, abort)
+        timer.daemon = True
+        timer.start()
+        try:
+            conn.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+            for name, value in headers:
+                conn.putheader(name, value)
+            conn.endheaders()
+            resp = conn.getresponse()
+            if expired.is_set():
+                raise TimeoutError
+            ctx["status"] = resp.status
+            if not 200 <= resp.status < 300:
+                if resp.getheader("Location"):
+                    # Never followed: the destination is the operator's choice, not the server's.
+                    ctx["location"] = resp.getheader("Location")
+                return self._record(NOT_FOUND, "allow", rule.id, "net_http_status", ctx)
+
+            def read(n: int) -> bytes:
+                chunks: list[bytes] = []
+                while n > 0 and (chunk := resp.read(min(n, _CHUNK))):
+                    chunks.append(chunk)
+                    n -= len(chunk)
+                if expired.is_set():
+                    raise TimeoutError
+                return b"".join(chunks)
+
+            quotas = self._quotas(rule.id, {}, {"max_response_bytes": rule.max_response_bytes})
+            return self._bounded_read(read, rule.id, "net", quotas, buf_cap, ctx)
+        except (OSError, http.client.HTTPException) as exc:
+            if expired.is_set() or isinstance(exc, TimeoutError):
+                return self._record(TIMED_OUT, "deny", rule.id, "net_timeout", ctx)
+            ctx["error"] = _describe(exc)
+            return self._record(NOT_FOUND, "allow", rule.id, "net_connect_failed", ctx)
+        finally:
+            timer.cancel()
+            conn.close()
 
 
 @dataclass
 class Broker:
-    """Run-wide broker for one policy: holds per-run quota counters, hands out invocations."""
+    """Run-wide broker for one policy: holds per-run quota counters, hands out invocations.
+
+    Safe to share between threads: effective policies are computed once per plugin, and the
+    per-run counters (per plugin and rule) sit behind one lock.
+    """
 
     policy: Policy
     lock: threading.Lock = field(default_factory=threading.Lock)
+    counters: _Counters = field(default_factory=_Counters, init=False, repr=False)
+    _effective: dict[str, Policy] = field(default_factory=dict, init=False, repr=False)
+
+    @property
+    def base_dir(self) -> str:
+        """Where relative paths a plugin asks for start: the policy file's folder (else cwd)."""
+        if self.policy.source is None:
+            return os.getcwd()
+        return os.path.dirname(os.path.abspath(self.policy.source))
+
+    def policy_for(self, plugin_name: str) -> Policy:
+        with self.lock:
+            eff = self._effective.get(plugin_name)
+            if eff is None:
+                eff = self._effective[plugin_name] = self.policy.for_plugin(plugin_name)
+            return eff
 
     def for_invocation(self, plugin_name: str, subject: str, deadline: float) -> InvocationBroker:
         return InvocationBroker(self, plugin_name, subject, deadline)
+
+
+def parse_url(url: str) -> tuple[str, str, int, str] | None:
+    """(scheme, lower-case host, port, request target) of an acceptable URL, else None.
+
+    Refused: anything but printable ASCII, user info (``user@host``), a missing host, a bad
+    port. The port defaults to the scheme's (80, 443); the rule must name it all the same.
+    """
+    if len(url) > MAX_URL_CHARS or not url.isascii() or not url.isprintable() or " " in url:
+        return None
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    host = parts.hostname
+    if scheme not in ("http", "https") or not host or "@" in parts.netloc:
+        return None
+    if not valid_host(host):
+        return None
+    path = parts.path or "/"
+    if not path.startswith("/"):
+        return None
+    if parts.query:
+        path += "?" + parts.query
+    return scheme, host, port if port is not None else (443 if scheme == "https" else 80), path
+
+
+def _request_headers(scheme: str, host: str, port: int) -> list[tuple[str, str]]:
+    """The only headers sent; nothing the guest passes can add to them."""
+    default = 443 if scheme == "https" else 80
+    name = f"[{host}]" if ":" in host else host
+    return [
+        ("Host", name if port == default else f"{name}:{port}"),
+        ("User-Agent", f"bomhost/{__version__}"),
+        ("Accept", "*/*"),
+        ("Accept-Encoding", "identity"),
+        ("Connection", "close"),
+    ]
+
+
+def _egress(path: str, headers: list[tuple[str, str]]) -> int:
+    """The exact size of the request head http.client sends for ``path`` and ``headers``."""
+    lines = [f"GET {path} HTTP/1.1", *(f"{k}: {v}" for k, v in headers)]
+    return len("\r\n".join(lines)) + 4
+
+
+def _net_miss(rules: tuple[NetAllowRule, ...], scheme: str, host: str) -> str:
+    """The most useful reason a URL matched no rule: right host but wrong port or scheme?"""
+    same_host = [r for r in rules if r.host_matches(host)]
+    if any(r.scheme == scheme for r in same_host):
+        return "net_port_denied"
+    if same_host:
+        return "net_scheme_denied"
+    return "net_host_denied"
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return type(exc).__name__

@@ -1,13 +1,18 @@
-"""The sandbox policy: budgets and granted host functions for WASM plugins (the operator's file).
+"""The sandbox policy language: budgets, granted imports, file and network rules (the operator's file).
 
-Issue #4 needs ``[budgets]`` and ``[imports]``; issue #5 grows this into the full language
-(``[[fs.read]]``, ``[[net.allow]]``, ``[plugins.NAME]``). Deny by default: a policy grants,
-never the plugin's manifest.
+Deny by default: a WASM plugin gets only what a policy grants, never what its manifest asks for.
+A policy has top-level ``[budgets]``, ``[imports]``, ``[[fs.read]]`` and ``[[net.allow]]``, and
+``[plugins.NAME]`` tables that refine them for one plugin. ``Policy.for_plugin(name)`` folds a
+plugin's table into the top level, so the broker and the runtime only ever see flat policies.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import os
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 # The inert WASI preview-1 functions an ordinary Rust wasm32-wasi build imports. With nothing
 # preopened and no environment or arguments configured, they grant no authority.
@@ -30,36 +35,255 @@ INERT_WASI: tuple[str, ...] = (
 
 DEFAULT_IMPORTS: tuple[str, ...] = ("bomdrift.log", "bomdrift.now_ms", *INERT_WASI)
 
+# Every function the ``bomdrift`` host module provides; an import outside this set is a typo.
+BOMDRIFT_FUNCTIONS: tuple[str, ...] = (
+    "bomdrift.log",
+    "bomdrift.now_ms",
+    "bomdrift.read_file",
+    "bomdrift.http_get",
+)
+READ_FILE = "bomdrift.read_file"
+HTTP_GET = "bomdrift.http_get"
 
-class Budgets(BaseModel):
+# Rule ids go into every event and are how ``explain`` finds a rule again: keep them plain.
+_RULE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+_IMPORT = r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$"
+# A DNS name or an IPv4/IPv6 literal (no brackets, no port): what urllib's ``hostname`` yields.
+_HOST_LABELS = re.compile(
+    r"^[a-z0-9_]([a-z0-9_\-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_\-]*[a-z0-9_])?)*$"
+)
+_HOST_V6 = re.compile(r"^[0-9a-f:.]+$")
+
+
+def valid_host(host: str) -> bool:
+    """A lower-case DNS name or IP literal, as ``urllib.parse`` yields it (no port, no brackets)."""
+    return bool(_HOST_LABELS.match(host) or (":" in host and _HOST_V6.match(host)))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Budgets(_Strict):
     """Per-invocation limits; the strict defaults suit a plugin that only inspects its request."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    fuel: int = Field(default=100_000_000, gt=0, description="WASM operators per invocation.")
+    timeout_ms: int = Field(default=1_000, gt=0, description="Wall clock per invocation.")
+    memory_bytes: int = Field(default=64 * 1024 * 1024, gt=0, description="Linear memory ceiling.")
+    max_output_bytes: int = Field(default=1024 * 1024, gt=0, description="Response size cap.")
+    max_log_bytes: int = Field(
+        default=16 * 1024, ge=0, description="Log bytes kept per invocation."
+    )
 
-    fuel: int = Field(default=100_000_000, gt=0)
-    timeout_ms: int = Field(default=1_000, gt=0)
-    memory_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
-    max_output_bytes: int = Field(default=1024 * 1024, gt=0)
-    max_log_bytes: int = Field(default=16 * 1024, ge=0)
+
+class PluginBudgets(_Strict):
+    """``[plugins.NAME.budgets]``: any field given replaces the top-level value for that plugin."""
+
+    fuel: int | None = Field(default=None, gt=0)
+    timeout_ms: int | None = Field(default=None, gt=0)
+    memory_bytes: int | None = Field(default=None, gt=0)
+    max_output_bytes: int | None = Field(default=None, gt=0)
+    max_log_bytes: int | None = Field(default=None, ge=0)
 
 
-class Imports(BaseModel):
+class Imports(_Strict):
     """Host functions a plugin may import, as ``module.name`` strings."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     allow: tuple[str, ...] = DEFAULT_IMPORTS
 
+    @field_validator("allow")
+    @classmethod
+    def _names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _check_imports(value)
 
-class Policy(BaseModel):
+
+class PluginImports(_Strict):
+    """``[plugins.NAME.imports]``: ``allow`` replaces the top-level list, ``extend`` adds to it."""
+
+    allow: tuple[str, ...] | None = None
+    extend: tuple[str, ...] = ()
+
+    @field_validator("allow", "extend")
+    @classmethod
+    def _names(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return None if value is None else _check_imports(value)
+
+
+def _check_imports(names: tuple[str, ...]) -> tuple[str, ...]:
+    for name in names:
+        if not re.match(_IMPORT, name):
+            raise ValueError(f"{name!r} is not a module.name import")
+        if name.startswith("bomdrift.") and name not in BOMDRIFT_FUNCTIONS:
+            raise ValueError(
+                f"{name!r} is not a bomdrift host function (known: {', '.join(BOMDRIFT_FUNCTIONS)})"
+            )
+    return names
+
+
+class FsReadRule(_Strict):
+    """``[[fs.read]]``: a file, or a folder and everything below it, that plugins may read.
+
+    ``path`` is kept as written; ``resolved`` is the absolute, symlink-free path it named when
+    the policy was loaded (relative paths start at the policy file's folder).
+    """
+
+    id: str = Field(pattern=_RULE_ID)
+    path: str = Field(min_length=1)
+    max_bytes_per_invocation: int | None = Field(default=None, gt=0)
+    max_bytes_per_run: int | None = Field(default=None, gt=0)
+
+    _resolved: str = PrivateAttr(default="")
+
+    @field_validator("path")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        if "\0" in value:
+            raise ValueError("path contains a NUL byte")
+        return value
+
+    def model_post_init(self, context: Any) -> None:
+        # Resolved once, at load time, against the folder the loader passes as context: a
+        # symlink swapped in later cannot widen the rule.
+        base = context.get("base_dir") if isinstance(context, dict) else None
+        full = os.path.join(base or os.getcwd(), os.path.expanduser(self.path))
+        self._resolved = os.path.realpath(full)
+
+    @property
+    def resolved(self) -> str:
+        return self._resolved
+
+    def covers(self, real_path: str) -> bool:
+        """Whether an already-resolved path is this rule's file or lies inside its folder."""
+        root = self._resolved
+        if real_path == root:
+            return True
+        return real_path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+class NetAllowRule(_Strict):
+    """``[[net.allow]]``: one scheme, host (exact or ``*.suffix``) and port plugins may GET from.
+
+    The quotas are per plugin and per run; ``timeout_ms`` bounds each request, and never beyond
+    the time the invocation has left.
+    """
+
+    id: str = Field(pattern=_RULE_ID)
+    scheme: Literal["http", "https"]
+    host: str = Field(min_length=1)
+    port: int = Field(ge=1, le=65535)
+    max_requests: int | None = Field(default=None, gt=0)
+    max_response_bytes: int | None = Field(default=None, gt=0)
+    max_egress_bytes: int | None = Field(default=None, gt=0)
+    timeout_ms: int = Field(default=1_000, gt=0)
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        host = value.lower()
+        if host == "*":
+            return host
+        if not valid_host(host[2:] if host.startswith("*.") else host):
+            raise ValueError(
+                f"{value!r} is not a host name, an IP address, '*.suffix' or '*' (no scheme, port or path)"
+            )
+        return host
+
+    def host_matches(self, host: str) -> bool:
+        """Exact match, or any name strictly below ``*.suffix``; ``host`` is already lower-case."""
+        if self.host == "*":
+            return True
+        if self.host.startswith("*."):
+            return host.endswith(self.host[1:])
+        return host == self.host
+
+    def covers_host_pattern(self, other: str) -> bool:
+        """Whether every host that the pattern ``other`` matches is also matched by this rule."""
+        if self.host == "*" or self.host == other:
+            return True
+        if other == "*" or not self.host.startswith("*."):
+            return False
+        # "*.example.com" covers "a.example.com", "*.a.example.com", but not "*.example.com"'s
+        # parent "example.com" (handled by equality above only when identical).
+        return other.removeprefix("*.").endswith(self.host[1:])
+
+
+class FsTable(_Strict):
+    """``[fs]``: ``[[fs.read]]`` rules, first match wins."""
+
+    read: tuple[FsReadRule, ...] = ()
+
+
+class NetTable(_Strict):
+    """``[net]``: ``[[net.allow]]`` rules, first match wins."""
+
+    allow: tuple[NetAllowRule, ...] = ()
+
+
+class PluginPolicy(_Strict):
+    """``[plugins.NAME]``: refines the top level for one plugin.
+
+    Its own rules are checked before the top-level ones (so a narrower rule with smaller quotas
+    tightens, a new rule extends); ``inherit = false`` drops the top-level rules for this plugin.
+    """
+
+    inherit: bool = True
+    budgets: PluginBudgets = PluginBudgets()
+    imports: PluginImports = PluginImports()
+    fs: FsTable = FsTable()
+    net: NetTable = NetTable()
+
+
+class Policy(_Strict):
     """A whole policy file. ``source`` is the file it came from (None for the built-in)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     budgets: Budgets = Budgets()
     imports: Imports = Imports()
+    fs: FsTable = FsTable()
+    net: NetTable = NetTable()
+    plugins: dict[str, PluginPolicy] = Field(default_factory=dict)
     source: str | None = None
 
-    def for_plugin(self, name: str) -> Policy:
-        """The effective policy for one plugin (``[plugins.NAME]`` tables refine it, issue #5)."""
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Policy:
+        # Events carry only the rule id, so an id must name one rule in the whole file.
+        seen: set[str] = set()
+        for where, rule in self.all_rules():
+            if rule.id in seen:
+                raise ValueError(f"rule id {rule.id!r} is used twice (again at {where})")
+            seen.add(rule.id)
         return self
+
+    def all_rules(self) -> list[tuple[str, FsReadRule | NetAllowRule]]:
+        """Every rule with its location in the file (``fs.read[0]``, ``plugins.x.net.allow[1]``)."""
+        out: list[tuple[str, FsReadRule | NetAllowRule]] = []
+        tables = [("", self.fs, self.net)]
+        tables += [(f"plugins.{n}.", p.fs, p.net) for n, p in self.plugins.items()]
+        for prefix, fs, net in tables:
+            out += [(f"{prefix}fs.read[{i}]", r) for i, r in enumerate(fs.read)]
+            out += [(f"{prefix}net.allow[{i}]", r) for i, r in enumerate(net.allow)]
+        return out
+
+    def for_plugin(self, name: str) -> Policy:
+        """The effective, flat policy for one plugin: its ``[plugins.NAME]`` table folded in."""
+        table = self.plugins.get(name)
+        if table is None:
+            return self if not self.plugins else self.model_copy(update={"plugins": {}})
+        overrides = table.budgets.model_dump(exclude_none=True)
+        budgets = self.budgets.model_copy(update=overrides)
+        allow = table.imports.allow if table.imports.allow is not None else self.imports.allow
+        allow = allow + tuple(n for n in table.imports.extend if n not in allow)
+        fs_rules = table.fs.read + (self.fs.read if table.inherit else ())
+        net_rules = table.net.allow + (self.net.allow if table.inherit else ())
+        return self.model_copy(
+            update={
+                "budgets": budgets,
+                "imports": Imports.model_construct(allow=allow),
+                "fs": FsTable.model_construct(read=fs_rules),
+                "net": NetTable.model_construct(allow=net_rules),
+                "plugins": {},
+            }
+        )
+
+    def find_rule(self, rule_id: str) -> tuple[str, FsReadRule | NetAllowRule] | None:
+        """The rule with this id and where it is written, if the policy has one."""
+        return next(((w, r) for w, r in self.all_rules() if r.id == rule_id), None)
