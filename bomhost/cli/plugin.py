@@ -1,0 +1,42 @@
+"""``bomhost plugin check MANIFEST``: the load-time verdict on a plugin, without running a diff."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group("plugin")
+def plugin_group() -> None:
+    """Inspect plugins."""
+
+
+@plugin_group.command("check")
+@click.argument("manifest", type=click.Path(dir_okay=False))
+@click.option(
+    "--policy", "policy_file", type=click.Path(dir_okay=False), help="Sandbox policy (TOML)."
+)
+@click.option("--output", type=click.Choice(("text", "json")), default="text", show_default=True)
+def check_command(manifest: str, policy_file: str | None, output: str) -> int:
+    """Would MANIFEST load? Lists a WASM module's imports with the policy's verdict.
+
+    Exit 0 if the plugin would run, 1 if a run would stop on it (the same one-line reason).
+    """
+    from bomhost.plugins.check import check_plugin
+    from bomhost.policy.load import load_policy
+
+    result = check_plugin(manifest, load_policy(policy_file))
+    if output == "json":
+        click.echo(result.model_dump_json(indent=2))
+    else:
+        click.echo(f"plugin {result.name} ({result.runtime}): {result.exec}")
+        click.echo(f"  sha256 {result.sha256 or '(unreadable)'}")
+        for imp in result.imports:
+            verdict = "allowed" if imp.allowed else f"REFUSED: {imp.reason}"
+            click.echo(f"  import {imp.name} ({imp.kind}): {verdict}")
+        for warning in result.warnings:
+            click.echo(f"bomhost: warning: {warning}", err=True)
+        click.echo("ok: the plugin would run" if result.ok else f"refused: {result.problem}")
+    if not result.ok:
+        click.echo(f"bomhost: error: {result.problem}", err=True)
+        return 1
+    return 0

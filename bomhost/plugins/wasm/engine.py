@@ -1,0 +1,161 @@
+"""One wasmtime Engine per run: its config, the epoch ticker thread, and the compiled-module cache.
+
+Every budget depends on the engine config: fuel needs ``consume_fuel``, the wall-clock limit needs
+``epoch_interruption`` *and* a thread that advances the epoch (a deadline without a ticker never
+fires). Compiling a 100 KB module costs about 100 ms, so compiled code is cached on disk, keyed
+by the module's sha256, the wasmtime version and this config; a cache entry also carries the
+sha256 of its own payload, so a corrupt or truncated file is ignored and rebuilt instead of being
+handed to ``Module.deserialize`` (which trusts its input completely).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.metadata
+import math
+import os
+import platform
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import wasmtime
+
+# Part of the cache key: change it whenever ``_config`` changes.
+CONFIG_ID = "fuel=1;epoch=1;threads=0;stack=512KiB;v1"
+MAGIC = b"bomhost-cwasm-1\n"
+MIN_TICK_S = 0.001
+MAX_TICK_S = 0.05
+
+
+def _config() -> wasmtime.Config:
+    cfg = wasmtime.Config()
+    cfg.consume_fuel = True
+    cfg.epoch_interruption = True
+    cfg.wasm_threads = False  # no shared memories: one linear memory, owned by one store
+    cfg.max_wasm_stack = 512 * 1024  # deep recursion traps as stack overflow
+    return cfg
+
+
+def default_cache_dir() -> Path:
+    """``$BOMHOST_CACHE_DIR``, else the user cache dir (e.g. ~/.cache/bomhost)."""
+    env = os.environ.get("BOMHOST_CACHE_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("bomhost"))
+
+
+class SandboxEngine:
+    """The engine shared by every WASM plugin of a run, plus its ticker and module cache."""
+
+    def __init__(self, cache_dir: Path | None = None) -> None:
+        self.engine = wasmtime.Engine(_config())
+        self.cache_dir = (cache_dir or default_cache_dir()) / "wasm"
+        self._tick_s = MAX_TICK_S
+        self._lock = threading.Lock()
+        self._active = 0
+        self._busy = threading.Event()
+        self._ticker: threading.Thread | None = None
+        self.cache_hits = 0  # observable by tests and the benchmark
+
+    # -- wall clock ------------------------------------------------------------------------
+
+    def plan_timeout(self, timeout_ms: int) -> None:
+        """Make the tick fine enough for ``timeout_ms`` (about a tenth of it, 1..50 ms)."""
+        tick = min(max(timeout_ms / 10_000, MIN_TICK_S), MAX_TICK_S)
+        with self._lock:
+            self._tick_s = min(self._tick_s, tick)
+
+    def deadline_ticks(self, timeout_ms: int) -> int:
+        """Ticks for ``timeout_ms``; one extra because the first tick may come at once."""
+        return math.ceil(timeout_ms / 1000 / self._tick_s) + 1
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        """Keep the ticker advancing the epoch while at least one call is inside wasm."""
+        with self._lock:
+            self._active += 1
+            self._busy.set()
+            if self._ticker is None:
+                self._ticker = threading.Thread(
+                    target=self._tick_forever, name="bomhost-wasm-epoch", daemon=True
+                )
+                self._ticker.start()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._active -= 1
+                if self._active == 0:
+                    self._busy.clear()
+
+    def _tick_forever(self) -> None:
+        # Idle (no wakeups) while no call runs; a daemon thread, so it never blocks exit.
+        while True:
+            self._busy.wait()
+            time.sleep(self._tick_s)
+            self.engine.increment_epoch()
+
+    # -- compiling -------------------------------------------------------------------------
+
+    def compile(self, source: bytes, *, text: bool) -> wasmtime.Module:
+        """The compiled module for ``source`` (.wasm bytes, or .wat text), from the cache if valid.
+
+        Raises ``wasmtime.WasmtimeError`` if the source is not a valid module.
+        """
+        key = hashlib.sha256(
+            "|".join(
+                (
+                    importlib.metadata.version("wasmtime"),
+                    CONFIG_ID,
+                    platform.machine(),
+                    "wat" if text else "wasm",
+                    hashlib.sha256(source).hexdigest(),
+                )
+            ).encode()
+        ).hexdigest()
+        path = self.cache_dir / f"{key}.cwasm"
+        module = self._load_cached(path)
+        if module is not None:
+            self.cache_hits += 1
+            return module
+        module = wasmtime.Module(self.engine, source.decode("utf-8") if text else source)
+        self._store_cached(path, bytes(module.serialize()))
+        return module
+
+    def _load_cached(self, path: Path) -> wasmtime.Module | None:
+        try:
+            blob = path.read_bytes()
+        except OSError:
+            return None
+        head, digest, payload = (
+            blob[: len(MAGIC)],
+            blob[len(MAGIC) : len(MAGIC) + 32],
+            blob[len(MAGIC) + 32 :],
+        )
+        if head != MAGIC or hashlib.sha256(payload).digest() != digest:
+            return None  # corrupt, truncated or foreign: rebuild and overwrite
+        try:
+            return wasmtime.Module.deserialize(self.engine, payload)
+        except wasmtime.WasmtimeError:
+            return None  # compiled by an incompatible wasmtime or config
+
+    def _store_cached(self, path: Path, payload: bytes) -> None:
+        blob = MAGIC + hashlib.sha256(payload).digest() + payload
+        tmp: str | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".cwasm")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(blob)
+            os.replace(tmp, path)  # atomic: a concurrent run never reads half a file
+        except OSError:
+            # A read-only or full cache dir only costs speed, never correctness.
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)

@@ -1,0 +1,257 @@
+"""The host side of the sandbox: the functions a plugin may import, and inert WASI.
+
+Module ``bomdrift``:
+
+- ``log(level: i32, ptr: i32, len: i32)``: one log line (0 debug, 1 info, 2 warning, 3 error),
+  kept in the report; bytes beyond ``budgets.max_log_bytes`` are dropped (one ``log_limit``
+  event per invocation).
+- ``now_ms() -> i64``: the run's fixed time, the same for every call.
+- ``read_file(path_ptr, path_len, buf_ptr, buf_cap: i32) -> i32`` and ``http_get(url_ptr,
+  url_len, buf_ptr, buf_cap: i32) -> i32``: byte count written at ``buf_ptr``, or a negative
+  code (``bomhost.policy.broker``: -1 denied, -2 not found, -3 quota, -4 buffer too small,
+  -5 timed out, and ``FAULT`` = -6 below). They only copy bytes between guest memory and the
+  policy's ``InvocationBroker``, which makes every decision.
+
+WASI preview 1 is linked (Rust wasm32-wasi builds import it) with nothing granted: no
+preopened directory, no environment, no arguments, empty stdin; fd_write to stdout/stderr
+becomes log lines. ``clock_time_get`` and ``random_get`` are replaced by deterministic versions
+(the run's fixed time; a byte stream seeded by the component) so plugins stay reproducible.
+
+Host functions never raise: wasmtime-py hands a Python exception from a host function back
+through one process-wide slot, which two threads can swap. A guest pointer outside its memory
+therefore makes the function return ``FAULT`` (or do nothing) and marks the invocation, which
+then fails as ``trap`` whatever the guest answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import wasmtime
+
+from bomhost.model import SandboxEvent
+from bomhost.plugins.interface import LogLine
+from bomhost.policy.broker import InvocationBroker
+
+FAULT = -6
+WASI = "wasi_snapshot_preview1"
+LEVELS = ("debug", "info", "warning", "error")
+_ERRNO_SUCCESS = 0
+_ERRNO_FAULT = 21  # WASI errno "fault": a bad pointer
+
+
+@dataclass
+class Invocation:
+    """What one call may use and what it produced; reached from host functions via ``CURRENT``."""
+
+    plugin_name: str
+    subject: str
+    now_ms: int
+    max_log_bytes: int
+    broker: InvocationBroker
+    logs: list[LogLine] = field(default_factory=list)
+    log_bytes: int = 0
+    log_bytes_wanted: int = 0
+    fault: str | None = None
+    random_counter: int = 0
+
+    def log(self, level: str, data: bytes) -> None:
+        """Keep a line while the log budget lasts; count what was dropped."""
+        self.log_bytes_wanted += len(data)
+        room = self.max_log_bytes - self.log_bytes
+        if room <= 0:
+            return
+        kept = data[:room]
+        self.log_bytes += len(kept)
+        self.logs.append(LogLine(level, kept.decode("utf-8", "replace").rstrip("\n")))
+
+    def events(self) -> list[SandboxEvent]:
+        """The broker's decisions, then one ``log_limit`` event if lines were dropped."""
+        events = list(self.broker.events)
+        if self.log_bytes_wanted > self.log_bytes:
+            events.append(
+                SandboxEvent(
+                    plugin_name=self.plugin_name,
+                    component_purl=self.subject,
+                    decision="deny",
+                    rule_id="budgets.max_log_bytes",
+                    reason_code="log_limit",
+                    context={"limit": self.max_log_bytes, "used": self.log_bytes_wanted},
+                )
+            )
+        return events
+
+
+class _Current(threading.local):
+    """The invocation running on this thread (one Store per thread, never shared)."""
+
+    invocation: Invocation | None = None
+
+
+CURRENT = _Current()
+
+
+def _memory(caller: wasmtime.Caller) -> wasmtime.Memory | None:
+    mem = caller.get("memory")
+    return mem if isinstance(mem, wasmtime.Memory) else None
+
+
+def _read(
+    caller: wasmtime.Caller, inv: Invocation, what: str, ptr: int, length: int, cap: int
+) -> bytes | None:
+    """At most ``cap`` bytes of guest memory at [ptr, ptr+length), or None (fault recorded)."""
+    mem = _memory(caller)
+    size = mem.data_len(caller) if mem is not None else 0
+    ptr &= 0xFFFFFFFF
+    length &= 0xFFFFFFFF
+    if mem is None or ptr + length > size:
+        inv.fault = f"{what}: guest range {ptr:#x}+{length} lies outside its memory ({size} bytes)"
+        return None
+    return bytes(mem.read(caller, ptr, ptr + min(length, cap)))
+
+
+def _write(caller: wasmtime.Caller, inv: Invocation, what: str, ptr: int, data: bytes) -> bool:
+    mem = _memory(caller)
+    size = mem.data_len(caller) if mem is not None else 0
+    ptr &= 0xFFFFFFFF
+    if mem is None or ptr + len(data) > size:
+        inv.fault = (
+            f"{what}: guest range {ptr:#x}+{len(data)} lies outside its memory ({size} bytes)"
+        )
+        return False
+    if data:
+        mem.write(caller, data, ptr)
+    return True
+
+
+def _guarded(default: Any, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a host function for the current invocation; never let an exception reach wasmtime."""
+
+    def wrapper(caller: wasmtime.Caller, *args: Any) -> Any:
+        inv = CURRENT.invocation
+        if inv is None:
+            return default
+        try:
+            return fn(caller, inv, *args)
+        except Exception as exc:  # a host bug must not become another thread's trap
+            inv.fault = f"host function failed: {type(exc).__name__}: {exc}"
+            return default
+
+    return wrapper
+
+
+def _log(caller: wasmtime.Caller, inv: Invocation, level: int, ptr: int, length: int) -> None:
+    room = max(inv.max_log_bytes - inv.log_bytes, 0)
+    data = _read(caller, inv, "bomdrift.log", ptr, length, room)
+    if data is not None:
+        inv.log(LEVELS[min(max(level, 0), 3)], data)
+        inv.log_bytes_wanted += (length & 0xFFFFFFFF) - len(data)
+
+
+def _now_ms(caller: wasmtime.Caller, inv: Invocation) -> int:
+    return inv.now_ms
+
+
+def _brokered(
+    name: str, ask: Callable[[InvocationBroker, str, int], bytes | int]
+) -> Callable[..., int]:
+    def host(caller: wasmtime.Caller, inv: Invocation, p: int, n: int, buf: int, cap: int) -> int:
+        arg = _read(caller, inv, f"bomdrift.{name}", p, n, 4096)
+        if arg is None:
+            return FAULT
+        cap &= 0xFFFFFFFF
+        answer = ask(inv.broker, arg.decode("utf-8", "replace"), cap)
+        if isinstance(answer, int):
+            return answer
+        body = answer[:cap]
+        return len(body) if _write(caller, inv, f"bomdrift.{name}", buf, body) else FAULT
+
+    return host
+
+
+def _clock_time_get(
+    caller: wasmtime.Caller, inv: Invocation, clock: int, precision: int, out: int
+) -> int:
+    ns = inv.now_ms * 1_000_000
+    return (
+        _ERRNO_SUCCESS
+        if _write(caller, inv, "clock_time_get", out, ns.to_bytes(8, "little"))
+        else _ERRNO_FAULT
+    )
+
+
+def _random_get(caller: wasmtime.Caller, inv: Invocation, buf: int, length: int) -> int:
+    length &= 0xFFFFFFFF
+    stream = bytearray()
+    while len(stream) < length:
+        inv.random_counter += 1
+        seed = f"{inv.plugin_name}|{inv.subject}|{inv.random_counter}".encode()
+        stream += hashlib.sha256(seed).digest()
+    return (
+        _ERRNO_SUCCESS
+        if _write(caller, inv, "random_get", buf, bytes(stream[:length]))
+        else _ERRNO_FAULT
+    )
+
+
+_i32 = wasmtime.ValType.i32()
+_i64 = wasmtime.ValType.i64()
+# (module, name) -> ((params, results), implementation, value returned when it cannot run).
+# Signatures stay plain lists: a FuncType belongs to the engine it was first used with.
+Signature = tuple[list[wasmtime.ValType], list[wasmtime.ValType]]
+HOST_FUNCTIONS: dict[tuple[str, str], tuple[Signature, Callable[..., Any], Any]] = {
+    ("bomdrift", "log"): (([_i32, _i32, _i32], []), _log, None),
+    ("bomdrift", "now_ms"): (([], [_i64]), _now_ms, 0),
+    ("bomdrift", "read_file"): (
+        ([_i32] * 4, [_i32]),
+        _brokered("read_file", lambda b, path, cap: b.read_file(path, cap)),
+        FAULT,
+    ),
+    ("bomdrift", "http_get"): (
+        ([_i32] * 4, [_i32]),
+        _brokered("http_get", lambda b, url, cap: b.http_get(url, cap)),
+        FAULT,
+    ),
+    (WASI, "clock_time_get"): (
+        ([_i32, _i64, _i32], [_i32]),
+        _clock_time_get,
+        _ERRNO_FAULT,
+    ),
+    (WASI, "random_get"): (([_i32, _i32], [_i32]), _random_get, _ERRNO_FAULT),
+}
+
+
+def provides(module: str, name: str) -> bool:
+    """Whether bomhost can satisfy this import at all (a policy may only narrow it)."""
+    return module == WASI or (module, name) in HOST_FUNCTIONS
+
+
+def make_linker(engine: wasmtime.Engine, imports: list[tuple[str, str]]) -> wasmtime.Linker:
+    """A linker with exactly the host functions the module imports, plus WASI if it uses it."""
+    linker = wasmtime.Linker(engine)
+    if any(module == WASI for module, _ in imports):
+        linker.define_wasi()
+        linker.allow_shadowing = True  # our deterministic clock and random replace WASI's
+    for key in sorted(set(imports)):
+        if key in HOST_FUNCTIONS:
+            (params, results), fn, default = HOST_FUNCTIONS[key]
+            ty = wasmtime.FuncType(params, results)
+            linker.define_func(key[0], key[1], ty, _guarded(default, fn), access_caller=True)
+    return linker
+
+
+def wasi_config(inv: Invocation) -> wasmtime.WasiConfig:
+    """A WASI context granting nothing; stdout and stderr become the plugin's log."""
+    cfg = wasmtime.WasiConfig()
+    cfg.stdout_custom = lambda data: _wasi_log(inv, "info", data)
+    cfg.stderr_custom = lambda data: _wasi_log(inv, "warning", data)
+    return cfg
+
+
+def _wasi_log(inv: Invocation, level: str, data: bytes) -> int:
+    inv.log(level, data)
+    return len(data)

@@ -1,0 +1,304 @@
+"""``WasmRuntime``: load a WASM plugin under a policy, and run each call in a fresh sandbox.
+
+Load (before any component is sent): read the module (sha256 pin checked), compile it (cached),
+refuse every import the policy does not allow or bomhost does not provide, check the ABI
+exports, and pre-link it. A refusal is a ``PluginLoadError`` naming the plugin and the import:
+the run stops with exit 1.
+
+Call: a fresh Store and Instance (no state survives from one component to the next) with the
+policy's budgets: fuel, a wall-clock deadline (epoch ticks), a memory ceiling (one memory,
+``set_limits``), caps on output and log bytes. Every way a call can fail becomes a ``Failure``
+with its ``error_kind`` plus one deny ``SandboxEvent`` naming the budget or rule and the
+numbers; nothing a guest does raises out of ``call``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import wasmtime
+
+from bomhost.errors import PluginLoadError
+from bomhost.model import ErrorKind, SandboxEvent
+from bomhost.plugins.interface import CallResult, Failure, RunContext, Usage
+from bomhost.plugins.manifest import LoadedManifest
+from bomhost.plugins.wasm import abi, host
+from bomhost.plugins.wasm.engine import SandboxEngine
+from bomhost.policy.broker import Broker
+from bomhost.policy.model import Budgets, Policy
+
+WASM_PAGE = 65536
+MAX_TABLE_ELEMENTS = 100_000  # tables live outside linear memory: bound them separately
+
+
+@dataclass(frozen=True)
+class ImportCheck:
+    """One import of a module and the policy's verdict on it."""
+
+    name: str  # "module.name"
+    kind: str  # func, memory, table, global
+    allowed: bool
+    reason: str | None = None  # why it is refused
+
+
+def audit_imports(module: wasmtime.Module, allow: tuple[str, ...]) -> list[ImportCheck]:
+    """Every import of ``module``, judged against the policy's ``imports.allow``."""
+    allowed = set(allow)
+    checks: list[ImportCheck] = []
+    for imp in module.imports:
+        name = f"{imp.module}.{imp.name}"
+        kind = {
+            wasmtime.FuncType: "func",
+            wasmtime.MemoryType: "memory",
+            wasmtime.TableType: "table",
+            wasmtime.GlobalType: "global",
+        }.get(type(imp.type), "other")
+        reason = None
+        if name not in allowed:
+            reason = "is not allowed by the policy"
+        elif kind != "func" or not host.provides(imp.module, imp.name or ""):
+            reason = "is not provided by bomhost"
+        checks.append(ImportCheck(name, kind, reason is None, reason))
+    return checks
+
+
+def effective_timeout_ms(plugin: LoadedManifest, budgets: Budgets) -> int:
+    """The policy's timeout; a manifest's explicit ``timeout_ms`` may only lower it."""
+    if "timeout_ms" in plugin.manifest.model_fields_set:
+        return min(budgets.timeout_ms, plugin.manifest.timeout_ms)
+    return budgets.timeout_ms
+
+
+def _policy_label(policy: Policy) -> str:
+    return f"policy {policy.source}" if policy.source else "built-in default policy"
+
+
+class WasmRuntime:
+    """Runs ``type = "wasm"`` plugins in wasmtime, with no ambient authority."""
+
+    name = "wasm"
+
+    def __init__(self) -> None:
+        self._engine: SandboxEngine | None = None
+
+    def engine(self, ctx: RunContext) -> SandboxEngine:
+        """The run's engine, created on first use (its cache dir comes from the context)."""
+        if self._engine is None:
+            self._engine = SandboxEngine(Path(ctx.cache_dir) if ctx.cache_dir else None)
+        return self._engine
+
+    def compile(self, plugin: LoadedManifest, ctx: RunContext) -> wasmtime.Module:
+        """The plugin's compiled module, or ``PluginLoadError`` if it is not valid WASM."""
+        source = plugin.read_exec_verified()
+        try:
+            return self.engine(ctx).compile(source, text=plugin.exec_path.suffix == ".wat")
+        except (wasmtime.WasmtimeError, UnicodeDecodeError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise PluginLoadError(
+                f"plugin {plugin.name!r}: {plugin.exec_path} is not a valid WASM module: {first}"
+            ) from exc
+
+    def load(self, plugin: LoadedManifest, ctx: RunContext) -> WasmPlugin:
+        policy = ctx.policy.for_plugin(plugin.name)
+        module = self.compile(plugin, ctx)
+        for check in audit_imports(module, policy.imports.allow):
+            if not check.allowed:
+                raise PluginLoadError(
+                    f"plugin {plugin.name!r}: import {check.name} {check.reason}"
+                    f" ({_policy_label(policy)}); the plugin was not run"
+                )
+        problems = abi.check_exports(module)
+        if problems:
+            raise PluginLoadError(
+                f"plugin {plugin.name!r}: {'; '.join(problems)} (see the WASM ABI in protocol/README.md)"
+            )
+        engine = self.engine(ctx)
+        imports = [(imp.module, imp.name or "") for imp in module.imports]
+        try:
+            pre = host.make_linker(engine.engine, imports).instantiate_pre(module)
+        except wasmtime.WasmtimeError as exc:
+            raise PluginLoadError(
+                f"plugin {plugin.name!r}: cannot link: {str(exc).strip().splitlines()[0]}"
+            ) from exc
+        timeout_ms = effective_timeout_ms(plugin, policy.budgets)
+        engine.plan_timeout(timeout_ms)
+        return WasmPlugin(
+            name=plugin.name,
+            engine=engine,
+            pre=pre,
+            budgets=policy.budgets,
+            timeout_ms=timeout_ms,
+            broker=Broker(policy),
+            now_ms=ctx.now_ms,
+            uses_wasi=any(m == host.WASI for m, _ in imports),
+            has_initialize=abi.has_initialize(module),
+        )
+
+
+@dataclass
+class WasmPlugin:
+    """A loaded WASM plugin; ``call`` is thread-safe (each call owns its Store)."""
+
+    name: str
+    engine: SandboxEngine
+    pre: wasmtime.InstancePre
+    budgets: Budgets
+    timeout_ms: int
+    broker: Broker
+    now_ms: int
+    uses_wasi: bool
+    has_initialize: bool
+
+    def close(self) -> None:
+        """Nothing to release: stores die with each call, the engine with the runtime."""
+
+    def call(self, request: bytes, subject: str) -> CallResult:
+        b = self.budgets
+        started = time.perf_counter()
+        inv = host.Invocation(
+            plugin_name=self.name,
+            subject=subject,
+            now_ms=self.now_ms,
+            max_log_bytes=b.max_log_bytes,
+            broker=self.broker.for_invocation(
+                self.name, subject, time.monotonic() + self.timeout_ms / 1000
+            ),
+        )
+        store = wasmtime.Store(self.engine.engine)
+        store.set_limits(
+            memory_size=b.memory_bytes,
+            table_elements=MAX_TABLE_ELEMENTS,
+            instances=1,
+            tables=1,
+            memories=1,
+        )
+        store.set_fuel(b.fuel)
+        if self.uses_wasi:
+            store.set_wasi(host.wasi_config(inv))  # a WASI call on a store without it aborts
+        guest: abi.Guest | None = None
+        output = b""
+        failure: tuple[ErrorKind, str, str, str, dict[str, object]] | None = None
+        host.CURRENT.invocation = inv
+        try:
+            with self.engine.running():
+                store.set_epoch_deadline(self.engine.deadline_ticks(self.timeout_ms))
+                instance = self.pre.instantiate(store)
+                guest = abi.Guest.bind(store, instance)
+                if self.has_initialize:
+                    abi.invoke(store, abi.export(store, instance, "_initialize"), result=None)
+                ptr = guest.write_request(request)
+                out_ptr, out_len = guest.enrich_call(ptr, len(request))
+            guest.check_range("response", out_ptr, out_len)
+            if out_len <= b.max_output_bytes:
+                output = guest.read_response(out_ptr, out_len)
+            else:
+                failure = (
+                    "output_too_large",
+                    f"response of {out_len} bytes exceeds max_output_bytes ({b.max_output_bytes})",
+                    "budgets.max_output_bytes",
+                    "output_too_large",
+                    {"limit": b.max_output_bytes, "used": out_len},
+                )
+        except abi.AbiViolation as exc:
+            failure = ("bad_output", str(exc), "abi.bounds", "pointer_out_of_bounds", {})
+        except wasmtime.Trap as exc:
+            failure = self._classify_trap(exc, store, guest, started)
+        except wasmtime.WasmtimeError as exc:  # ExitTrap (proc_exit), instantiation failures
+            failure = self._classify_error(exc, guest)
+        finally:
+            host.CURRENT.invocation = None
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if inv.fault is not None and failure is None:
+            failure = ("trap", inv.fault, "abi.bounds", "host_call_fault", {})
+        usage = Usage(
+            elapsed_ms=elapsed_ms,
+            fuel=b.fuel - store.get_fuel(),
+            memory_bytes=guest.memory_size() if guest is not None else None,
+        )
+        events = inv.events()
+        if failure is None:
+            return CallResult(
+                output=output, logs=tuple(inv.logs), events=tuple(events), usage=usage
+            )
+        kind, message, rule_id, reason, context = failure
+        if kind == "timeout":
+            context = {**context, "elapsed": round(elapsed_ms)}
+        events.append(
+            SandboxEvent(
+                plugin_name=self.name,
+                component_purl=subject,
+                decision="deny",
+                rule_id=rule_id,
+                reason_code=reason,
+                context=context,
+            )
+        )
+        return CallResult(
+            failure=Failure(kind, message), logs=tuple(inv.logs), events=tuple(events), usage=usage
+        )
+
+    def _at_memory_ceiling(self, guest: abi.Guest | None) -> bool:
+        # A refused memory.grow raises nothing: the guest sees -1 and usually traps soon after
+        # (Rust aborts on allocation failure). Memory within one page of the limit means the
+        # last grow was refused, so that trap is really the memory ceiling.
+        return guest is not None and guest.memory_size() + WASM_PAGE > self.budgets.memory_bytes
+
+    def _memory_failure(
+        self, guest: abi.Guest | None
+    ) -> tuple[ErrorKind, str, str, str, dict[str, object]]:
+        limit = self.budgets.memory_bytes
+        used = guest.memory_size() if guest is not None else None
+        return (
+            "memory_limit",
+            f"memory limit of {limit} bytes reached (memory.grow refused)",
+            "budgets.memory_bytes",
+            "memory_limit",
+            {"limit": limit, "used": used},
+        )
+
+    def _classify_trap(
+        self, exc: wasmtime.Trap, store: wasmtime.Store, guest: abi.Guest | None, started: float
+    ) -> tuple[ErrorKind, str, str, str, dict[str, object]]:
+        code = exc.trap_code
+        if code == wasmtime.TrapCode.OUT_OF_FUEL:
+            return (
+                "out_of_fuel",
+                f"fuel budget of {self.budgets.fuel} units exhausted",
+                "budgets.fuel",
+                "fuel_exhausted",
+                {"limit": self.budgets.fuel, "used": self.budgets.fuel - store.get_fuel()},
+            )
+        if code == wasmtime.TrapCode.INTERRUPT:
+            return (
+                "timeout",
+                f"wall-clock limit of {self.timeout_ms} ms exceeded",
+                "budgets.timeout_ms",
+                "wall_clock_timeout",
+                {"limit": self.timeout_ms},
+            )
+        if self._at_memory_ceiling(guest):
+            return self._memory_failure(guest)
+        reason = code.name.lower() if code is not None else "trap"
+        return ("trap", f"trap: {_trap_message(exc)}", "sandbox.trap", reason, {})
+
+    def _classify_error(
+        self, exc: wasmtime.WasmtimeError, guest: abi.Guest | None
+    ) -> tuple[ErrorKind, str, str, str, dict[str, object]]:
+        if isinstance(exc, wasmtime.ExitTrap):
+            msg = f"plugin called proc_exit({exc.code})"
+            return ("trap", msg, "sandbox.trap", "proc_exit", {"code": exc.code})
+        text = str(exc)
+        if "memory" in text and ("limit" in text or "exceeds" in text):
+            return self._memory_failure(guest)
+        return ("trap", f"trap: {_trap_message(exc)}", "sandbox.trap", "trap", {})
+
+
+def _trap_message(exc: Exception) -> str:
+    """The one line that says why (wasmtime puts it after a backtrace, as 'wasm trap: ...')."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    for line in reversed(lines):
+        if line.startswith("wasm trap:"):
+            return line.removeprefix("wasm trap:").strip()
+    return lines[0] if lines else type(exc).__name__

@@ -1,0 +1,13 @@
+;; A well-behaved plugin: logs one line, answers one fixed finding.
+(module
+ (import "bomdrift" "log" (func $log (param i32 i32 i32)))
+ (memory (export "memory") 1)
+ (global $heap (mut i32) (i32.const 4096))
+ (func (export "bomdrift_alloc") (param $n i32) (result i32)
+   (local $p i32) (local.set $p (global.get $heap))
+   (global.set $heap (i32.add (global.get $heap) (local.get $n))) (local.get $p))
+ (data (i32.const 16) "{\"findings\":[{\"kind\":\"echo\",\"message\":\"seen\",\"severity\":\"info\",\"rule_id\":\"echo/seen\"}]}")
+ (data (i32.const 2048) "hello from good")
+ (func (export "bomdrift_enrich") (param $p i32) (param $n i32) (result i64)
+   (call $log (i32.const 1) (i32.const 2048) (i32.const 15))
+   (i64.or (i64.shl (i64.const 16) (i64.const 32)) (i64.const 87))))

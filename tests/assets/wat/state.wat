@@ -1,0 +1,15 @@
+;; Counts its calls in a global and reports the count: always 1 with a fresh instance.
+(module
+ (memory (export "memory") 1)
+ (global $heap (mut i32) (i32.const 4096))
+ (func (export "bomdrift_alloc") (param $n i32) (result i32)
+   (local $p i32) (local.set $p (global.get $heap))
+   (global.set $heap (i32.add (global.get $heap) (local.get $n))) (local.get $p))
+ (data (i32.const 16) "{\"findings\":[{\"kind\":\"echo\",\"message\":\"seen\",\"severity\":\"info\",\"rule_id\":\"echo/seen\"}]}")
+ (global $calls (mut i32) (i32.const 0))
+ (data (i32.const 1024) "{\"findings\":[{\"kind\":\"state\",\"message\":\"call 0\",\"severity\":\"info\",\"rule_id\":\"state\"}]}")
+ (func (export "bomdrift_enrich") (param i32 i32) (result i64)
+   (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
+   ;; patch the digit after "call " (offset of '0' in the data above)
+   (i32.store8 (i32.const 1069) (i32.add (i32.const 48) (global.get $calls)))
+   (i64.or (i64.shl (i64.const 1024) (i64.const 32)) (i64.const 86))))
