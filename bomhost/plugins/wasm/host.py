@@ -6,8 +6,8 @@ Module ``bomdrift``:
   kept in the report; bytes beyond ``budgets.max_log_bytes`` are dropped (one ``log_limit``
   event per invocation).
 - ``now_ms() -> i64``: the run's fixed time, the same for every call.
-- ``read_file(path_ptr, path_len, buf_ptr, buf_cap: i32) -> i32`` and ``http_get(url_ptr,
-  url_len, buf_ptr, buf_cap: i32) -> i32``: byte count written at ``buf_ptr``, or a negative
+- ``read_file(path_ptr, path_len, buf_ptr, buf_cap: i32) -> i64`` and ``http_get(url_ptr,
+  url_len, buf_ptr, buf_cap: i32) -> i64``: byte count written at ``buf_ptr``, or a negative
   code (``bomhost.policy.broker``: -1 denied, -2 not found, -3 quota, -4 buffer too small,
   -5 timed out, and ``FAULT`` = -6 below). They only copy bytes between guest memory and the
   policy's ``InvocationBroker``, which makes every decision.
@@ -207,12 +207,12 @@ HOST_FUNCTIONS: dict[tuple[str, str], tuple[Signature, Callable[..., Any], Any]]
     ("bomdrift", "log"): (([_i32, _i32, _i32], []), _log, None),
     ("bomdrift", "now_ms"): (([], [_i64]), _now_ms, 0),
     ("bomdrift", "read_file"): (
-        ([_i32] * 4, [_i32]),
+        ([_i32] * 4, [_i64]),
         _brokered("read_file", lambda b, path, cap: b.read_file(path, cap)),
         FAULT,
     ),
     ("bomdrift", "http_get"): (
-        ([_i32] * 4, [_i32]),
+        ([_i32] * 4, [_i64]),
         _brokered("http_get", lambda b, url, cap: b.http_get(url, cap)),
         FAULT,
     ),

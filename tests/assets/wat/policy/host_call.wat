@@ -2,7 +2,7 @@
 ;; as one finding: the message is the bytes it got back, or "E<n>" for the error code -n.
 ;; The test fills the @...@ placeholders (the URL carries a port chosen at test time).
 (module
- (import "bomdrift" "@FUNC@" (func $get (param i32 i32 i32 i32) (result i32)))
+ (import "bomdrift" "@FUNC@" (func $get (param i32 i32 i32 i32) (result i64)))
  (memory (export "memory") 2)
  (global $heap (mut i32) (i32.const 65536))
  (func (export "bomdrift_alloc") (param $n i32) (result i32)
@@ -15,7 +15,7 @@
  (func (export "bomdrift_enrich") (param i32 i32) (result i64)
    (local $r i32) (local $n i32)
    ;; the answer lands at 8192, at most @CAP@ bytes; the response is built at 4096
-   (local.set $r (call $get (i32.const 2048) (i32.const @ARG_LEN@) (i32.const 8192) (i32.const @CAP@)))
+   (local.set $r (i32.wrap_i64 (call $get (i32.const 2048) (i32.const @ARG_LEN@) (i32.const 8192) (i32.const @CAP@))))
    (memory.copy (i32.const 4096) (i32.const 1024) (i32.const 85))
    (if (i32.lt_s (local.get $r) (i32.const 0))
      (then
