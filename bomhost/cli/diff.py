@@ -152,7 +152,8 @@ def diff_command(
 
     for warning in report.warnings:
         click.echo(f"bomhost: warning: {warning}", err=True)
-    for line in summarize_errors(report.enrichment.plugin_errors):
+    calls = {name: stats.count for name, stats in report.sandbox.stats.items()}
+    for line in summarize_errors(report.enrichment.plugin_errors, calls):
         click.echo(f"bomhost: {line}", err=True)
     for gate in report.gates:
         click.echo(f"bomhost: gate tripped: {gate.option}: {gate.reason}", err=True)

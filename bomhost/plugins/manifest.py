@@ -61,7 +61,7 @@ class PluginManifest(BaseModel):
         default="inherit", description="External only: inherit the environment, or start clean."
     )
     env_allow: tuple[str, ...] = Field(
-        default=(), description="External only: variables kept when env = \"clean\"."
+        default=(), description='External only: variables kept when env = "clean".'
     )
     config: dict[str, Any] = Field(
         default_factory=dict, description="[plugin.config]: handed to protocol-2 plugins as-is."
@@ -92,7 +92,9 @@ class PluginManifest(BaseModel):
         if self.runtime == "wasm" and self.protocol != 2:
             raise ValueError("WASM plugins speak protocol_version 2")
         if self.mode == "persistent" and (self.runtime != "external" or self.protocol != 2):
-            raise ValueError('mode = "persistent" needs an external plugin with protocol_version = 2')
+            raise ValueError(
+                'mode = "persistent" needs an external plugin with protocol_version = 2'
+            )
         return self
 
 
@@ -163,9 +165,7 @@ def load_manifest(path: str | Path) -> LoadedManifest:
     warnings = tuple(
         f"{p}: unknown key plugin.{k} ignored (bomdrift would ignore it silently)" for k in unknown
     )
-    warnings += tuple(
-        f"{p}: unknown table [{k}] ignored" for k in sorted(raw) if k != "plugin"
-    )
+    warnings += tuple(f"{p}: unknown table [{k}] ignored" for k in sorted(raw) if k != "plugin")
     try:
         manifest = PluginManifest.model_validate({k: v for k, v in table.items() if k in known})
     except ValidationError as exc:

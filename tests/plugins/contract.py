@@ -1,0 +1,165 @@
+"""The runtime contract: the same checks for every plugin runtime, so external and wasm cannot drift.
+
+How to plug a runtime in: subclass ``RuntimeContract`` in a ``test_*.py`` module as
+``class TestMyRuntimeContract(RuntimeContract)`` and implement ``plugin(tmp_path, timeout_ms)``
+returning a ``LoadedManifest`` for a plugin of your runtime that behaves by component name:
+
+    finding-N     N findings; the i-th (from 0) is kind "test", message "<purl> #i",
+                  severity ("info", "warning", "error")[i % 3], rule_id "test/i"
+    none          {"findings": []}
+    garbage       output that is not JSON                       -> bad_output
+    badshape      {"findings": [{"kind": "x"}]}                 -> bad_output
+    crash         abnormal end (exit 3 / a trap)                -> ``crash_kind``
+    sleep         never answers within ``timeout_ms``           -> timeout
+    flood         8 MiB of output                               -> ``flood_kind``
+
+Set ``crash_kind`` / ``flood_kind`` when your runtime reports those differently (a WASM trap is
+``trap``). Everything else (order, merge, records, summaries) must be identical.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import ClassVar
+
+from bomhost import __version__
+from bomhost.model import ChangeSet, Component, ErrorKind, Finding, PluginError, VersionChange
+from bomhost.plugins.interface import RunContext
+from bomhost.plugins.manifest import LoadedManifest
+from bomhost.plugins.runner import PluginOutcome, run_plugins
+from bomhost.policy.model import Policy
+
+SEVERITIES = ("info", "warning", "error")
+NOW_MS = 1_700_000_000_000
+
+
+def comp(
+    name: str, version: str = "1.0.0", ecosystem: str = "npm", *, purl: bool = True
+) -> Component:
+    """A component named ``name``; its purl is ``pkg:<ecosystem>/<name>@<version>``."""
+    return Component(
+        name=name,
+        version=version,
+        ecosystem=ecosystem,
+        purl=f"pkg:{ecosystem}/{name}@{version}" if purl else None,
+    )
+
+
+def added(*names: str) -> ChangeSet:
+    return ChangeSet(added=tuple(comp(n) for n in names))
+
+
+def ctx(jobs: int = 1) -> RunContext:
+    return RunContext(bomhost_version=__version__, now_ms=NOW_MS, policy=Policy(), jobs=jobs)
+
+
+def run(plugins: list[LoadedManifest], changes: ChangeSet, jobs: int = 1) -> PluginOutcome:
+    return run_plugins(plugins, changes, ctx(jobs), jobs=jobs)
+
+
+def expected_findings(plugin: str, c: Component, n: int) -> list[Finding]:
+    """What ``finding-N`` must produce for component ``c``."""
+    purl = c.display_id
+    return [
+        Finding(
+            plugin_name=plugin,
+            component_purl=purl,
+            kind="test",
+            message=f"{purl} #{i}",
+            severity=SEVERITIES[i % 3],
+            rule_id=f"test/{i}",
+        )
+        for i in range(n)
+    ]
+
+
+def kinds(outcome: PluginOutcome) -> list[tuple[str, ErrorKind]]:
+    return [(e.component_purl, e.error_kind) for e in outcome.errors]
+
+
+class RuntimeContract:
+    """Runtime-agnostic tests; see the module docstring for how to subclass."""
+
+    crash_kind: ClassVar[ErrorKind] = "exit_status"
+    flood_kind: ClassVar[ErrorKind] = "output_too_large"
+    # Generous: real processes on a loaded 2-core CI machine; "sleep" tests use a short one.
+    timeout_ms: ClassVar[int] = 30_000
+
+    def plugin(self, tmp_path: Path, timeout_ms: int) -> LoadedManifest:
+        raise NotImplementedError
+
+    def test_findings_merged_in_bomdrift_order(self, tmp_path: Path) -> None:
+        p = self.plugin(tmp_path, self.timeout_ms)
+        a, b, c = comp("finding-2"), comp("none"), comp("finding-3", ecosystem="pypi")
+        old, new = comp("finding-1", "1.0.0"), comp("finding-1", "2.0.0")
+        changes = ChangeSet(
+            added=(a, b, c), version_changed=(VersionChange(before=old, after=new),)
+        )
+        out = run([p], changes)
+        assert out.errors == ()
+        # added first (in order), then version-changed, attributed to the AFTER component.
+        assert list(out.findings) == (
+            expected_findings(p.name, a, 2)
+            + expected_findings(p.name, c, 3)
+            + expected_findings(p.name, new, 1)
+        )
+        assert out.stats[p.name].count == 4
+        assert out.summary_lines() == []
+
+    def test_component_without_purl_is_named(self, tmp_path: Path) -> None:
+        p = self.plugin(tmp_path, self.timeout_ms)
+        c = comp("finding-1", purl=False)
+        out = run([p], ChangeSet(added=(c,)))
+        assert [f.component_purl for f in out.findings] == ["finding-1"]
+        assert out.findings[0].message == "finding-1 #0"
+
+    def test_order_does_not_depend_on_jobs(self, tmp_path: Path) -> None:
+        p = self.plugin(tmp_path, self.timeout_ms)
+        names = [f"finding-{n}" for n in (3, 0, 5, 1, 4, 2, 6, 1)]
+        changes = ChangeSet(added=tuple(comp(n, f"{i}.0.0") for i, n in enumerate(names)))
+        serial = run([p], changes, jobs=1)
+        parallel = run([p], changes, jobs=4)
+        assert len(serial.findings) == 22
+        assert parallel.findings == serial.findings
+        assert parallel.errors == serial.errors == ()
+
+    def test_bad_output_is_recorded_and_others_kept(self, tmp_path: Path) -> None:
+        p = self.plugin(tmp_path, self.timeout_ms)
+        out = run([p], added("finding-1", "garbage", "badshape", "finding-2"), jobs=2)
+        assert kinds(out) == [
+            ("pkg:npm/garbage@1.0.0", "bad_output"),
+            ("pkg:npm/badshape@1.0.0", "bad_output"),
+        ]
+        assert len(out.findings) == 3
+        assert "not one JSON value" in out.errors[0].message
+        assert "findings.0.message" in out.errors[1].message
+
+    def test_crash_is_recorded(self, tmp_path: Path) -> None:
+        p = self.plugin(tmp_path, self.timeout_ms)
+        out = run([p], added("crash", "finding-1"))
+        assert kinds(out) == [("pkg:npm/crash@1.0.0", self.crash_kind)]
+        assert out.findings == tuple(expected_findings(p.name, comp("finding-1"), 1))
+
+    def test_timeout_is_recorded(self, tmp_path: Path) -> None:
+        p = self.plugin(tmp_path, 1_500)
+        start = time.monotonic()
+        out = run([p], added("sleep"))
+        assert kinds(out) == [("pkg:npm/sleep@1.0.0", "timeout")]
+        assert time.monotonic() - start < 20  # the plugin would sleep 60 s
+
+    def test_flood_is_capped(self, tmp_path: Path) -> None:
+        p = self.plugin(tmp_path, self.timeout_ms)
+        out = run([p], added("flood", "finding-1"))
+        assert kinds(out) == [("pkg:npm/flood@1.0.0", self.flood_kind)]
+        assert len(out.findings) == 1
+
+    def test_summary_counts_failures_per_plugin(self, tmp_path: Path) -> None:
+        p = self.plugin(tmp_path, self.timeout_ms)
+        out = run([p], added("garbage", "crash", "none", "badshape"))
+        crash = self.crash_kind
+        detail = f"2 bad_output, 1 {crash}" if crash != "bad_output" else "3 bad_output"
+        assert out.summary_lines() == [
+            f"plugin {p.name}: 3 of 4 calls failed ({detail}); see enrichment.plugin_errors"
+        ]
+        assert all(isinstance(e, PluginError) and e.plugin_name == p.name for e in out.errors)
