@@ -176,6 +176,7 @@ def _call(plugin: LoadedManifest, inst: PluginInstance, inv: Invocation, run: Ru
     elapsed = (time.monotonic() - start) * 1000
     findings: tuple[Finding, ...] = ()
     error: PluginError | None = None
+    events = result.events
     if result.failure is not None:
         error = PluginError(
             plugin_name=m.name,
@@ -193,6 +194,18 @@ def _call(plugin: LoadedManifest, inst: PluginInstance, inv: Invocation, run: Ru
                 error_kind="bad_output",
                 message=str(exc),
             )
+            if m.runtime == "wasm":
+                # Only the sandbox keeps an allow/deny log; its refusal of the output is one.
+                events += (
+                    SandboxEvent(
+                        plugin_name=m.name,
+                        component_purl=subject,
+                        decision="deny",
+                        rule_id="protocol.response",
+                        reason_code="bad_output",
+                        context={"bytes": len(result.output), "reason": str(exc)},
+                    ),
+                )
         else:
             findings = tuple(
                 Finding(
@@ -212,7 +225,7 @@ def _call(plugin: LoadedManifest, inst: PluginInstance, inv: Invocation, run: Ru
         for line in result.logs
         if error is not None or line.level != STDERR_LEVEL
     )
-    return _Done(findings, error, logs, result.events, result, elapsed)
+    return _Done(findings, error, logs, events, result, elapsed)
 
 
 def run_plugins(

@@ -154,6 +154,10 @@ def test_unparseable_output_is_bad_output(tmp_path: Path, stem: str) -> None:
     out = run([wat(tmp_path, stem), wat(tmp_path, "good")], TWO)
     assert kinds(out) == [(p, "bad_output") for p in PURLS]
     assert list(out.findings) == good_findings(PURLS)
+    # The sandbox's log shows the refusal too, one deny event per call.
+    assert [(e.component_purl, e.decision, e.rule_id, e.reason_code) for e in out.events] == [
+        (p, "deny", "protocol.response", "bad_output") for p in PURLS
+    ]
 
 
 def test_log_flood_is_truncated_and_the_call_succeeds(tmp_path: Path) -> None:
