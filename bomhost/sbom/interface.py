@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from bomhost.errors import SbomNotFound
 from bomhost.model import Component
 
 SbomFormat = Literal["auto", "cdx", "spdx", "syft"]
@@ -30,4 +31,14 @@ class SbomDocument(BaseModel):
 
 def load(path: str, fmt: SbomFormat = "auto") -> SbomDocument:
     """Read ``path`` and return its components; raise ``SbomError`` naming the file on failure."""
-    raise NotImplementedError  # filled in by the readers (issue #2)
+    # Imported here: the readers import SbomDocument from this module.
+    from bomhost.sbom.common import gc_paused
+    from bomhost.sbom.detect import parse_bytes
+
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise SbomNotFound(path, f"cannot read the file: {exc.strerror or exc}") from exc
+    with gc_paused():
+        return parse_bytes(data, path, fmt)

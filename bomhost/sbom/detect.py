@@ -1,0 +1,122 @@
+"""Format detection by content and dispatch to a reader; every failure becomes an SbomError.
+
+JSON: ``bomFormat == "CycloneDX"`` (any case), else ``spdxVersion``, else a Syft ``schema.url``
+(bomdrift's order). XML: a root element in a CycloneDX namespace. ``--format`` forces a reader
+for a document without any marker; a document whose marker names another format is an error
+rather than silently misread.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from typing import Any, Literal
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from bomhost.errors import SbomFormatError, SbomParseError
+from bomhost.sbom import cyclonedx_json, cyclonedx_xml, spdx_json, syft_json
+from bomhost.sbom.interface import SbomDocument, SbomFormat
+
+Detected = Literal["cdx", "spdx", "syft"]
+
+_NAMES: dict[str, str] = {"cdx": "CycloneDX", "spdx": "SPDX", "syft": "Syft"}
+
+
+def detect_json(doc: dict[str, Any]) -> Detected | None:
+    """Which format a JSON document says it is, or None when it carries no marker."""
+    marker = doc.get("bomFormat")
+    if isinstance(marker, str) and marker.lower() == "cyclonedx":
+        return "cdx"
+    if "spdxVersion" in doc:
+        return "spdx"
+    if syft_json.is_syft(doc):
+        return "syft"
+    return None
+
+
+def parse_bytes(data: bytes, source: str, fmt: SbomFormat = "auto") -> SbomDocument:
+    """Parse SBOM bytes read from ``source`` (a path, used in messages)."""
+    head = _head(data)
+    if not head:
+        raise SbomParseError(source, "the file is empty")
+    try:
+        if head.startswith("<"):
+            return _from_xml(data, source, fmt)
+        return _from_json(data, source, fmt)
+    except RecursionError as exc:
+        raise SbomParseError(source, "the document is nested too deeply to read") from exc
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE, whose BOM is its prefix
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _head(data: bytes) -> str:
+    """The first characters after any byte-order mark and whitespace: "<" means XML."""
+    encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), "latin-1")
+    return data[:64].decode(encoding, errors="ignore").lstrip("\ufeff \t\r\n")
+
+
+def _from_json(data: bytes, source: str, fmt: SbomFormat) -> SbomDocument:
+    try:
+        doc = json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise SbomParseError(
+            source, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise SbomParseError(source, f"invalid JSON: not UTF-8/16/32 text ({exc.reason})") from exc
+    if not isinstance(doc, dict):
+        raise SbomFormatError(source, "not an SBOM: the JSON document is not an object")
+    detected = detect_json(doc)
+    chosen = _choose(detected, fmt, source)
+    if chosen == "cdx":
+        return cyclonedx_json.read(doc, source)
+    if chosen == "spdx":
+        return spdx_json.read(doc, source)
+    return syft_json.read(doc, source)
+
+
+def _from_xml(data: bytes, source: str, fmt: SbomFormat) -> SbomDocument:
+    try:
+        root: Element = fromstring(data, forbid_dtd=True)
+    except ParseError as exc:
+        line, column = exc.position
+        detail = str(exc).split(":", 1)[0]
+        raise SbomParseError(
+            source, f"invalid XML at line {line} column {column + 1}: {detail}"
+        ) from exc
+    except DefusedXmlException as exc:
+        raise SbomParseError(
+            source, f"refused XML: DTDs and entity declarations are not allowed ({exc})"
+        ) from exc
+    except (ValueError, LookupError) as exc:  # LookupError: an unknown declared encoding
+        raise SbomParseError(source, f"invalid XML: {exc}") from exc
+    detected: Detected | None = "cdx" if cyclonedx_xml.is_cyclonedx(root) else None
+    if detected is None:
+        raise SbomFormatError(source, "not an SBOM: the XML root is not a CycloneDX <bom>")
+    _choose(detected, fmt, source)
+    return cyclonedx_xml.read(root, source)
+
+
+def _choose(detected: Detected | None, fmt: SbomFormat, source: str) -> Detected:
+    if fmt == "auto":
+        if detected is None:
+            raise SbomFormatError(
+                source,
+                "not an SBOM: no CycloneDX bomFormat, SPDX spdxVersion or Syft schema.url",
+            )
+        return detected
+    if detected is not None and detected != fmt:
+        raise SbomFormatError(
+            source, f"--format {fmt} was given, but this is a {_NAMES[detected]} document"
+        )
+    return fmt
