@@ -37,7 +37,9 @@ def answer(raw: bytes) -> bytes:
     if name.startswith("finding-"):
         findings = [finding(i, purl) for i in range(int(name.split("-")[1]))]
     elif name == "echo":
-        findings = [{"kind": "echo", "message": raw.decode(), "severity": "info", "rule_id": "echo"}]
+        findings = [
+            {"kind": "echo", "message": raw.decode(), "severity": "info", "rule_id": "echo"}
+        ]
     elif name == "env":
         keys = " ".join(sorted(os.environ))
         findings = [{"kind": "env", "message": keys, "severity": "info", "rule_id": "env"}]
