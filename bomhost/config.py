@@ -6,12 +6,12 @@ Looked up from the working directory upwards, stopping at the repository root (a
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bomhost.errors import UsageError
+from bomhost.tomlfile import first_error, read_toml
 
 CONFIG_NAME = ".bomhost.toml"
 
@@ -47,15 +47,8 @@ def load_config(path: Path | None) -> ProjectConfig:
     """Parse a project config; an absent file is the empty config."""
     if path is None:
         return ProjectConfig()
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"{path}: invalid TOML: {exc}") from exc
+    raw = read_toml(path, "config", UsageError)
     try:
         return ProjectConfig.model_validate({**raw, "source": str(path)})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])
-        raise UsageError(f"{path}: {where}: {first['msg']}") from exc
+        raise UsageError(f"{path}: {first_error(exc)}") from exc

@@ -1,27 +1,43 @@
 #!/usr/bin/env bash
-# Build the Rust example WASM plugins reproducibly and copy each .wasm next to its source.
+# Build every Rust WASM plugin crate reproducibly and copy each .wasm next to its source.
+#
+# The crates: the examples in examples/plugins/*-wasm and the contract-test plugin in
+# tests/assets/rust/; the SDK (examples/plugins/bomhost-plugin-sdk) is their path dependency,
+# never built alone. Each crate commits its Cargo.lock.
 #
 # Offline by default, with Debian's toolchain (make toolchain): /usr/bin/rustc 1.63 targets
 # wasm32-wasi and crates come from /usr/share/cargo/registry. Elsewhere, with rustup:
 #   rustup target add wasm32-wasip1
 #   BOMHOST_RUST=rustup scripts/build-plugins.sh
-# The committed .wasm files are the Debian build; a test rebuilds and compares bytes.
+# The committed .wasm files are the Debian build; a test rebuilds them in a copy of the sources
+# at another path and compares bytes.
 #
-# Reproducibility: the build runs in a temporary target dir outside the source, paths of the
-# crate and the cargo registry are remapped, and the release profile strips debug info.
+# Reproducibility: the sources are staged into a temporary tree with the checkout's layout, and
+# each crate is built as the only member of a workspace rooted there. Cargo hashes a path
+# dependency's location relative to the workspace root but absolutely when it lies outside it,
+# and that hash names every symbol (so it changes the order of functions in the .wasm): with the
+# SDK outside each crate, a clone at another path would build other bytes. File paths (the
+# staged tree, the cargo registry, CARGO_HOME) are remapped to fixed names, and the release
+# profile strips debug info. RUSTFLAGS are the same for every crate, so the shared dependencies
+# are compiled once per build.
 # Usage: scripts/build-plugins.sh [--out DIR]   (DIR defaults to each crate's folder)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out_dir=""
-if [ "${1:-}" = "--out" ]; then out_dir="$2"; fi
+if [ "${1:-}" = "--out" ]; then out_dir="$(mkdir -p "$2" && cd "$2" && pwd)"; fi
 
-plugins=(banned-packages-wasm)
+sdk=examples/plugins/bomhost-plugin-sdk
+crates=(
+  examples/plugins/banned-packages-wasm
+  examples/plugins/banned-packages-file-wasm
+  tests/assets/rust/contract-plugin
+)
 
 if [ "${BOMHOST_RUST:-debian}" = "rustup" ]; then
   cargo=(cargo)
   target=wasm32-wasip1
   source_cfg=()
-  flags=()   # online: crates.io resolves serde_json
+  flags=()   # online: crates.io resolves serde and serde_json
 else
   [ -x /usr/bin/rustc ] && [ -d /usr/lib/rustlib/wasm32-wasi ] || {
     echo "build-plugins: Debian's rustc with wasm32-wasi is missing: run 'make toolchain'" >&2
@@ -40,15 +56,31 @@ trap 'rm -rf "$tmp"' EXIT
 export CARGO_HOME="$tmp/cargo-home"   # no user config or registry cache leaks into the build
 export CARGO_TARGET_DIR="$tmp/target"
 export SOURCE_DATE_EPOCH=0
+stage="$tmp/src"
+export RUSTFLAGS="--remap-path-prefix=$stage=/build --remap-path-prefix=/usr/share/cargo/registry=/cargo/registry --remap-path-prefix=$CARGO_HOME=/cargo/home"
 
-for name in "${plugins[@]}"; do
-  crate="$root/examples/plugins/$name"
-  export RUSTFLAGS="--remap-path-prefix=$crate=/build/$name --remap-path-prefix=/usr/share/cargo/registry=/cargo/registry --remap-path-prefix=$CARGO_HOME=/cargo/home"
-  (cd "$crate" && "${cargo[@]}" build --quiet --release "${flags[@]}" --target "$target" \
+for rel in "$sdk" "${crates[@]}"; do
+  mkdir -p "$stage/$rel"
+  cp -R "$root/$rel/Cargo.toml" "$root/$rel/src" "$stage/$rel/"
+  [ ! -f "$root/$rel/Cargo.lock" ] || cp "$root/$rel/Cargo.lock" "$stage/$rel/"
+done
+
+for rel in "${crates[@]}"; do
+  crate="$root/$rel"
+  name="$(basename "$rel")"
+  # The staged workspace root: this crate as its only member, with the crate's release profile
+  # (a member's own profile would be ignored) and its lock file.
+  manifest="$stage/$rel/Cargo.toml"
+  {
+    printf '[workspace]\nmembers = ["%s"]\n\n' "$rel"
+    sed -n '/^\[profile\.release\]/,/^\[[^p]/p' "$crate/Cargo.toml" | sed '/^\[[^p]/d'
+  } >"$stage/Cargo.toml"
+  sed '/^\[profile\.release\]/,/^\[[^p]/{/^\[[^p]/!d}' "$crate/Cargo.toml" >"$manifest"
+  cp "$crate/Cargo.lock" "$stage/Cargo.lock"
+  (cd "$stage" && "${cargo[@]}" build --quiet --release "${flags[@]}" --target "$target" \
     "${source_cfg[@]}")
   artefact="$CARGO_TARGET_DIR/$target/release/${name//-/_}.wasm"
   dest="${out_dir:-$crate}/${name//-/_}.wasm"
-  mkdir -p "$(dirname "$dest")"
   cp "$artefact" "$dest"
   echo "built $dest ($(wc -c <"$dest") bytes)"
 done

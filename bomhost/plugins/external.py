@@ -307,8 +307,8 @@ def check_executable(plugin: LoadedManifest) -> str:
     return str(path)
 
 
-class PerCallPlugin:
-    """bomdrift's model: one fresh process per call; safe to call from many threads at once."""
+class ProcessPlugin:
+    """What both external modes hold: the checked executable, its environment and its caps."""
 
     def __init__(
         self,
@@ -322,6 +322,10 @@ class PerCallPlugin:
         self.timeout_ms = plugin.manifest.timeout_ms
         self.stdout_cap = stdout_cap
         self.stderr_cap = stderr_cap
+
+
+class PerCallPlugin(ProcessPlugin):
+    """bomdrift's model: one fresh process per call; safe to call from many threads at once."""
 
     def call(self, request: bytes, subject: str) -> CallResult:
         start = time.monotonic()

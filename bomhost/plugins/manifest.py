@@ -8,7 +8,6 @@ silently, because a typo such as ``timeout = 100`` otherwise quietly means 5000 
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -17,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from bomhost.errors import ManifestError, PluginLoadError
 from bomhost.model import Event
+from bomhost.tomlfile import first_error, read_toml
 
 V1_EVENTS: frozenset[str] = frozenset({"added", "version-changed"})
 
@@ -138,24 +138,10 @@ class LoadedManifest:
             )
 
 
-def _describe(err: ValidationError) -> str:
-    first = err.errors()[0]
-    where = ".".join(str(p) for p in first["loc"])
-    msg = first["msg"].removeprefix("Value error, ")
-    return f"{where}: {msg}" if where else msg
-
-
 def load_manifest(path: str | Path) -> LoadedManifest:
     """Load and validate a manifest; raise ``ManifestError`` with one line naming the file."""
     p = Path(path)
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ManifestError(f"{p}: cannot read manifest: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise ManifestError(f"{p}: manifest is not UTF-8 text") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ManifestError(f"{p}: invalid TOML: {exc}") from exc
+    raw = read_toml(p, "manifest", ManifestError)
 
     table = raw.get("plugin")
     if not isinstance(table, dict):
@@ -169,6 +155,6 @@ def load_manifest(path: str | Path) -> LoadedManifest:
     try:
         manifest = PluginManifest.model_validate({k: v for k, v in table.items() if k in known})
     except ValidationError as exc:
-        raise ManifestError(f"{p}: {_describe(exc)}") from exc
+        raise ManifestError(f"{p}: {first_error(exc)}") from exc
     exec_path = (p.parent / manifest.exec).resolve()
     return LoadedManifest(manifest=manifest, path=p, exec_path=exec_path, warnings=warnings)

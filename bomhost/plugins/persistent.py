@@ -21,10 +21,9 @@ from bomhost.plugins.external import (
     STDERR_CAP,
     STDOUT_CAP,
     Channel,
-    check_executable,
+    ProcessPlugin,
     describe_exit,
     last_line,
-    plugin_env,
     spawn_failure,
     stderr_logs,
 )
@@ -36,7 +35,7 @@ MAX_STARTS = 2  # the first process plus one restart
 _SHUTDOWN_S = 1.0
 
 
-class PersistentPlugin:
+class PersistentPlugin(ProcessPlugin):
     """A plugin process kept for the whole run; ``call`` is thread-safe (one call at a time)."""
 
     def __init__(
@@ -46,11 +45,7 @@ class PersistentPlugin:
         stdout_cap: int = STDOUT_CAP,
         stderr_cap: int = STDERR_CAP,
     ) -> None:
-        self.exec_path = check_executable(plugin)
-        self.env = plugin_env(plugin.manifest)
-        self.timeout_ms = plugin.manifest.timeout_ms
-        self.stdout_cap = stdout_cap
-        self.stderr_cap = stderr_cap
+        super().__init__(plugin, stdout_cap=stdout_cap, stderr_cap=stderr_cap)
         self.starts = 0
         self._chan: Channel | None = None
         self._last: Failure | None = None

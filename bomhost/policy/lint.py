@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bomhost.errors import PolicyError
-from bomhost.policy.load import describe_errors, read_toml, validate_policy
+from bomhost.policy.load import validate_policy
 from bomhost.policy.model import (
     BOMDRIFT_FUNCTIONS,
     HTTP_GET,
@@ -27,6 +27,7 @@ from bomhost.policy.model import (
     NetAllowRule,
     Policy,
 )
+from bomhost.tomlfile import describe_errors, read_toml
 
 HUGE_BYTES = 1 << 30  # 1 GiB: more than any plugin should move in one run
 HUGE_REQUESTS = 100_000
@@ -71,7 +72,7 @@ def lint_policy(path: str | Path) -> LintResult:
     p = Path(path)
     out: list[Diagnostic] = []
     try:
-        raw = read_toml(p)
+        raw = read_toml(p, "policy", PolicyError)
         policy = validate_policy(raw, p)
     except PolicyError as exc:
         msg = str(exc).removeprefix(f"{p}: ")

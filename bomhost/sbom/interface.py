@@ -33,12 +33,13 @@ def load(path: str, fmt: SbomFormat = "auto") -> SbomDocument:
     """Read ``path`` and return its components; raise ``SbomError`` naming the file on failure."""
     # Imported here: the readers import SbomDocument from this module.
     from bomhost.sbom.common import gc_paused
-    from bomhost.sbom.detect import parse_bytes
+    from bomhost.sbom.detect import parse_owned
 
     try:
         with open(path, "rb") as handle:
-            data = handle.read()
+            # Handed over in a list so the parser can drop the bytes early (see parse_owned).
+            buffer = [handle.read()]
     except OSError as exc:
         raise SbomNotFound(path, f"cannot read the file: {exc.strerror or exc}") from exc
     with gc_paused():
-        return parse_bytes(data, path, fmt)
+        return parse_owned(buffer, path, fmt)

@@ -14,7 +14,9 @@ returning a ``LoadedManifest`` for a plugin of your runtime that behaves by comp
     flood         8 MiB of output                               -> ``flood_kind``
 
 Set ``crash_kind`` / ``flood_kind`` when your runtime reports those differently (a WASM trap is
-``trap``). Everything else (order, merge, records, summaries) must be identical.
+``trap``), and override ``policy()`` when the runtime takes its budgets from the policy (WASM:
+enough fuel that ``sleep`` meets the wall clock first, ``max_output_bytes`` below 8 MiB).
+Everything else (order, merge, records, summaries) must be identical.
 """
 
 from __future__ import annotations
@@ -50,12 +52,16 @@ def added(*names: str) -> ChangeSet:
     return ChangeSet(added=tuple(comp(n) for n in names))
 
 
-def ctx(jobs: int = 1) -> RunContext:
-    return RunContext(bomhost_version=__version__, now_ms=NOW_MS, policy=Policy(), jobs=jobs)
+def ctx(jobs: int = 1, policy: Policy | None = None) -> RunContext:
+    return RunContext(
+        bomhost_version=__version__, now_ms=NOW_MS, policy=policy or Policy(), jobs=jobs
+    )
 
 
-def run(plugins: list[LoadedManifest], changes: ChangeSet, jobs: int = 1) -> PluginOutcome:
-    return run_plugins(plugins, changes, ctx(jobs), jobs=jobs)
+def run(
+    plugins: list[LoadedManifest], changes: ChangeSet, jobs: int = 1, policy: Policy | None = None
+) -> PluginOutcome:
+    return run_plugins(plugins, changes, ctx(jobs, policy), jobs=jobs)
 
 
 def expected_findings(plugin: str, c: Component, n: int) -> list[Finding]:
@@ -89,6 +95,15 @@ class RuntimeContract:
     def plugin(self, tmp_path: Path, timeout_ms: int) -> LoadedManifest:
         raise NotImplementedError
 
+    def policy(self) -> Policy:
+        """The run's policy; a runtime whose budgets come from it (WASM) sets them here."""
+        return Policy()
+
+    def run(
+        self, plugins: list[LoadedManifest], changes: ChangeSet, jobs: int = 1
+    ) -> PluginOutcome:
+        return run(plugins, changes, jobs, self.policy())
+
     def test_findings_merged_in_bomdrift_order(self, tmp_path: Path) -> None:
         p = self.plugin(tmp_path, self.timeout_ms)
         a, b, c = comp("finding-2"), comp("none"), comp("finding-3", ecosystem="pypi")
@@ -96,7 +111,7 @@ class RuntimeContract:
         changes = ChangeSet(
             added=(a, b, c), version_changed=(VersionChange(before=old, after=new),)
         )
-        out = run([p], changes)
+        out = self.run([p], changes)
         assert out.errors == ()
         # added first (in order), then version-changed, attributed to the AFTER component.
         assert list(out.findings) == (
@@ -110,7 +125,7 @@ class RuntimeContract:
     def test_component_without_purl_is_named(self, tmp_path: Path) -> None:
         p = self.plugin(tmp_path, self.timeout_ms)
         c = comp("finding-1", purl=False)
-        out = run([p], ChangeSet(added=(c,)))
+        out = self.run([p], ChangeSet(added=(c,)))
         assert [f.component_purl for f in out.findings] == ["finding-1"]
         assert out.findings[0].message == "finding-1 #0"
 
@@ -118,15 +133,15 @@ class RuntimeContract:
         p = self.plugin(tmp_path, self.timeout_ms)
         names = [f"finding-{n}" for n in (3, 0, 5, 1, 4, 2, 6, 1)]
         changes = ChangeSet(added=tuple(comp(n, f"{i}.0.0") for i, n in enumerate(names)))
-        serial = run([p], changes, jobs=1)
-        parallel = run([p], changes, jobs=4)
+        serial = self.run([p], changes, jobs=1)
+        parallel = self.run([p], changes, jobs=4)
         assert len(serial.findings) == 22
         assert parallel.findings == serial.findings
         assert parallel.errors == serial.errors == ()
 
     def test_bad_output_is_recorded_and_others_kept(self, tmp_path: Path) -> None:
         p = self.plugin(tmp_path, self.timeout_ms)
-        out = run([p], added("finding-1", "garbage", "badshape", "finding-2"), jobs=2)
+        out = self.run([p], added("finding-1", "garbage", "badshape", "finding-2"), jobs=2)
         assert kinds(out) == [
             ("pkg:npm/garbage@1.0.0", "bad_output"),
             ("pkg:npm/badshape@1.0.0", "bad_output"),
@@ -137,26 +152,26 @@ class RuntimeContract:
 
     def test_crash_is_recorded(self, tmp_path: Path) -> None:
         p = self.plugin(tmp_path, self.timeout_ms)
-        out = run([p], added("crash", "finding-1"))
+        out = self.run([p], added("crash", "finding-1"))
         assert kinds(out) == [("pkg:npm/crash@1.0.0", self.crash_kind)]
         assert out.findings == tuple(expected_findings(p.name, comp("finding-1"), 1))
 
     def test_timeout_is_recorded(self, tmp_path: Path) -> None:
         p = self.plugin(tmp_path, 1_500)
         start = time.monotonic()
-        out = run([p], added("sleep"))
+        out = self.run([p], added("sleep"))
         assert kinds(out) == [("pkg:npm/sleep@1.0.0", "timeout")]
         assert time.monotonic() - start < 20  # the plugin would sleep 60 s
 
     def test_flood_is_capped(self, tmp_path: Path) -> None:
         p = self.plugin(tmp_path, self.timeout_ms)
-        out = run([p], added("flood", "finding-1"))
+        out = self.run([p], added("flood", "finding-1"))
         assert kinds(out) == [("pkg:npm/flood@1.0.0", self.flood_kind)]
         assert len(out.findings) == 1
 
     def test_summary_counts_failures_per_plugin(self, tmp_path: Path) -> None:
         p = self.plugin(tmp_path, self.timeout_ms)
-        out = run([p], added("garbage", "crash", "none", "badshape"))
+        out = self.run([p], added("garbage", "crash", "none", "badshape"))
         crash = self.crash_kind
         detail = f"2 bad_output, 1 {crash}" if crash != "bad_output" else "3 bad_output"
         assert out.summary_lines() == [

@@ -1,6 +1,6 @@
 """The guest ABI: find the exports, write the request into guest memory, read the response back.
 
-Protocol 2 (see docs/threat-model.md and the example crate's ``src/bomdrift.rs``): the module
+Protocol 2 (see docs/threat-model.md and the Rust SDK's ``src/abi.rs``): the module
 exports ``memory``, ``bomdrift_alloc(len: i32) -> i32`` and ``bomdrift_enrich(ptr: i32, len: i32)
 -> i64`` returning ``(out_ptr << 32) | out_len``; optionally ``_initialize``. Every pointer and
 length that comes from the guest is checked against the memory's current size before a byte is

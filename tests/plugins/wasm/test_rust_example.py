@@ -1,4 +1,4 @@
-"""The Rust example plugin: reproducible build, committed .wasm current, same findings as external.
+"""The Rust plugins: reproducible builds, committed .wasm current, same findings as external.
 
 With ``BOMHOST_REQUIRE_RUST=1`` (``make test``, CI) a missing toolchain fails instead of skipping.
 """
@@ -6,12 +6,15 @@ With ``BOMHOST_REQUIRE_RUST=1`` (``make test``, CI) a missing toolchain fails in
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+import wasmtime
 
 from bomhost.plugins.manifest import load_manifest
+from bomhost.policy.model import Policy
 from tests.plugins.contract import comp
 from tests.plugins.wasm.helpers import ROOT, run
 
@@ -23,20 +26,56 @@ def _toolchain_ok() -> bool:
     return Path("/usr/bin/cargo").exists() and Path("/usr/lib/rustlib/wasm32-wasi").is_dir()
 
 
+def committed_wasm() -> dict[str, Path]:
+    """Every committed Rust-built .wasm, by file name (the build's ``--out`` layout is flat)."""
+    found = sorted(ROOT.glob("examples/plugins/*/*.wasm")) + sorted(
+        ROOT.glob("tests/assets/rust/*/*.wasm")
+    )
+    return {p.name: p for p in found}
+
+
 @pytest.mark.rust
-def test_committed_wasm_is_the_reproducible_build(tmp_path: Path) -> None:
+def test_committed_wasm_is_the_reproducible_build_of_a_clone(tmp_path: Path) -> None:
+    """Build from a copy of the sources at another path: the bytes must equal the committed ones.
+
+    That checks both that every committed .wasm is current and that no path of the checkout
+    leaks into a build (the committed files were built in the original checkout).
+    """
     if not _toolchain_ok():
         if os.environ.get("BOMHOST_REQUIRE_RUST") == "1":
             pytest.fail("Rust wasm32-wasi toolchain missing: run 'make toolchain'")
         pytest.skip("Rust wasm32-wasi toolchain missing (make toolchain)")
+    clone = tmp_path / "elsewhere" / "bomhost-clone"
+    skip = shutil.ignore_patterns("*.wasm", "target")
+    shutil.copytree(ROOT / "scripts", clone / "scripts")
+    shutil.copytree(ROOT / "examples/plugins", clone / "examples/plugins", ignore=skip)
+    shutil.copytree(ROOT / "tests/assets/rust", clone / "tests/assets/rust", ignore=skip)
+    out = tmp_path / "out"
     subprocess.run(
-        ["bash", str(ROOT / "scripts/build-plugins.sh"), "--out", str(tmp_path)],
+        ["bash", str(clone / "scripts/build-plugins.sh"), "--out", str(out)],
         check=True,
         capture_output=True,
         timeout=300,
     )
-    rebuilt = (tmp_path / COMMITTED.name).read_bytes()
-    assert rebuilt == COMMITTED.read_bytes(), "run 'make plugins' and commit the .wasm"
+    committed = committed_wasm()
+    rebuilt = {p.name: p for p in out.glob("*.wasm")}
+    assert sorted(rebuilt) == sorted(committed), "a crate is not built, or a .wasm is stray"
+    assert {"banned_packages_wasm.wasm", "contract_plugin.wasm"} < set(rebuilt)
+    stale = [n for n in sorted(rebuilt) if rebuilt[n].read_bytes() != committed[n].read_bytes()]
+    assert stale == [], "run 'make plugins' and commit the .wasm"
+
+
+def test_default_policy_example_imports_no_host_function() -> None:
+    """wasm-ld keeps only the host functions a plugin calls: the SDK's read_file wrapper must
+    not make the no-I/O example import it (it would then be refused by the default policy)."""
+    engine = wasmtime.Engine()
+    plain = wasmtime.Module.from_file(engine, str(COMMITTED))
+    names = {f"{i.module}.{i.name}" for i in plain.imports}
+    assert names <= set(Policy().imports.allow)
+    assert not any(n.startswith("bomdrift.") for n in names)
+    reader = ROOT / "examples/plugins/banned-packages-file-wasm/banned_packages_file_wasm.wasm"
+    reads = {f"{i.module}.{i.name}" for i in wasmtime.Module.from_file(engine, str(reader)).imports}
+    assert {n for n in reads if n.startswith("bomdrift.")} == {"bomdrift.read_file"}
 
 
 def test_wasm_and_external_examples_agree() -> None:

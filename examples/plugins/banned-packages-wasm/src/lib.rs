@@ -4,11 +4,9 @@
 //! Same findings as the external example `examples/plugins/banned-packages` (a test runs both
 //! on the same SBOM pair and compares): kind `banned`, rule_id `banned/<prefix>`, message
 //! `<purl> matches banned prefix <prefix>`, exact prefix match on the purl string.
+//! It calls no host function, so it loads under the default policy.
 
-pub mod bomdrift;
-
-use bomdrift::Finding;
-use serde_json::Value;
+use bomhost_plugin::{export_plugin, Finding, Severity, Value};
 
 fn banned_packages(request: &Value) -> Vec<Finding> {
     let purl = match request["component"]["purl"].as_str() {
@@ -23,13 +21,15 @@ fn banned_packages(request: &Value) -> Vec<Finding> {
         .iter()
         .filter_map(Value::as_str)
         .filter(|prefix| !prefix.is_empty() && purl.starts_with(prefix))
-        .map(|prefix| Finding {
-            kind: "banned".to_string(),
-            message: format!("{} matches banned prefix {}", purl, prefix),
-            severity: "error",
-            rule_id: format!("banned/{}", prefix),
+        .map(|prefix| {
+            Finding::new(
+                "banned",
+                Severity::Error,
+                format!("banned/{}", prefix),
+                format!("{} matches banned prefix {}", purl, prefix),
+            )
         })
         .collect()
 }
 
-bomdrift_plugin!(banned_packages);
+export_plugin!(banned_packages);
