@@ -33,9 +33,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check bomhost tests benchmarks
 	$(VENV)/bin/mypy
 
-## test: install everything the tests need, build the Rust examples, lint, run the whole suite
+## test: install everything the tests need (incl. the Rust toolchain), lint, run the whole suite
+# The tests rebuild the Rust examples themselves (in a temporary copy) and compare the result
+# with the committed .wasm files; building in place first would hide a stale commit.
 # pytest exits 5 when it collected nothing: that is a failure here, never a silent pass.
-test: $(STAMP) plugins lint
+test: $(STAMP) toolchain lint
 	BOMHOST_REQUIRE_RUST=1 $(PY) -m pytest -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 

@@ -38,6 +38,7 @@ class DiffOptions:
     jobs: int | None = None
     gates: GateOptions = field(default_factory=GateOptions)
     timings: bool = False
+    validate: bool = False
     cache_dir: str | None = None
 
 
@@ -94,6 +95,10 @@ def run_diff(opts: DiffOptions, progress: Progress | None = None) -> Report:
     old = load(opts.old, opts.fmt)
     new = load(opts.new, opts.fmt)
     warnings += _sbom_warnings(old) + _sbom_warnings(new)
+    if opts.validate:
+        from bomhost.sbom.validate import validate_schema
+
+        warnings += [w for w in (validate_schema(old), validate_schema(new)) if w]
     changes = diff(old.components, new.components)
 
     outcome = run_plugins(manifests, changes, ctx, jobs=jobs, progress=progress)

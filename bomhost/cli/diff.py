@@ -91,6 +91,11 @@ def _write(text: str, output_file: str | None) -> None:
     help="Concurrent plugin calls [default: CPU count].",
 )
 @click.option(
+    "--validate",
+    is_flag=True,
+    help="Also validate CycloneDX inputs against their JSON/XML schema (exit 1 if invalid).",
+)
+@click.option(
     "--timings",
     is_flag=True,
     help="Keep wall-clock times in sandbox.stats (makes the JSON report differ run to run).",
@@ -108,6 +113,7 @@ def diff_command(
     plugins: tuple[str, ...],
     policy: str | None,
     jobs: int | None,
+    validate: bool,
     timings: bool,
 ) -> int:
     """Compare OLD and NEW SBOMs (CycloneDX JSON/XML, SPDX 2.3 JSON, Syft JSON)."""
@@ -139,6 +145,7 @@ def diff_command(
             jobs=jobs,
             gates=gates,
             timings=timings,
+            validate=validate,
         )
     )
 
