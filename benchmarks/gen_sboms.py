@@ -1,6 +1,6 @@
 """Deterministic generator of large CycloneDX JSON pairs, built from real component records.
 
-Every generated component is a copy of a real one from /work/shared/sboms (Go, npm and Maven
+Every generated component is a copy of a real one from tests/assets/sboms (Go, npm and Maven
 records with their real hashes, licences, external references and purl shapes: qualifiers,
 subpaths, ``%40`` scopes), made unique by a numbered suffix on its name and purl. The new side
 mutates the old one with a seeded RNG, so the expected buckets are known exactly:
@@ -21,7 +21,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-SOURCES = Path("/work/shared/sboms")
+SOURCES = Path(__file__).resolve().parent.parent / "tests" / "assets" / "sboms"
 REAL_FILES = (
     "cdx12-proton-bridge-v1.6.3.bom.json",
     "cdx12-juice-shop-v11.1.2.bom.json",
