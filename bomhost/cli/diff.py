@@ -10,7 +10,7 @@ import click
 
 from bomhost.gates import FAIL_ON_HELP, FAIL_ON_VALUES
 
-OUTPUTS = ("terminal", "markdown", "json", "sarif")
+OUTPUTS = ("terminal", "markdown", "json", "sarif", "cyclonedx")
 
 
 def _use_color(stream_is_tty: bool) -> bool:
@@ -47,7 +47,8 @@ def _write(text: str, output_file: str | None) -> None:
     type=click.Choice(OUTPUTS),
     default="terminal",
     show_default=True,
-    help="Report format; terminal falls back to markdown when stdout is not a TTY.",
+    help="Report format; terminal falls back to markdown when stdout is not a TTY; cyclonedx is a "
+    "CycloneDX 1.6 BOM of the added and version-changed components.",
 )
 @click.option("--output-file", type=click.Path(dir_okay=False), help="Write the report here.")
 @click.option(

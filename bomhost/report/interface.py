@@ -18,7 +18,7 @@ from bomhost.report.model import Report
 from bomhost.report.sarif import render_sarif
 from bomhost.report.terminal import render_terminal
 
-OutputFormat = Literal["terminal", "markdown", "json", "sarif"]
+OutputFormat = Literal["terminal", "markdown", "json", "sarif", "cyclonedx"]
 OUTPUT_FORMATS: tuple[OutputFormat, ...] = get_args(OutputFormat)
 
 
@@ -44,8 +44,21 @@ def _sarif(report: Report, /, *, color: bool = False) -> str:
     return render_sarif(report)
 
 
+def _cyclonedx(report: Report, /, *, color: bool = False) -> str:
+    # Imported on use: it pulls in cyclonedx-python-lib, which no other format needs.
+    from bomhost.report.cyclonedx import render_cyclonedx
+
+    return render_cyclonedx(report)
+
+
 RENDERERS: Mapping[str, Renderer] = MappingProxyType(
-    {"terminal": _terminal, "markdown": _markdown, "json": _json, "sarif": _sarif}
+    {
+        "terminal": _terminal,
+        "markdown": _markdown,
+        "json": _json,
+        "sarif": _sarif,
+        "cyclonedx": _cyclonedx,
+    }
 )
 
 

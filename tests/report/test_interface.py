@@ -16,7 +16,7 @@ from tests.report.factories import rich_report
 
 
 def test_every_format_is_registered() -> None:
-    assert set(OUTPUT_FORMATS) == {"terminal", "markdown", "json", "sarif"}
+    assert set(OUTPUT_FORMATS) == {"terminal", "markdown", "json", "sarif", "cyclonedx"}
     assert set(RENDERERS) == set(OUTPUT_FORMATS)
 
 
