@@ -18,8 +18,6 @@ import threading
 import time
 
 from bomhost.plugins.external import (
-    STDERR_CAP,
-    STDOUT_CAP,
     Channel,
     ProcessPlugin,
     describe_exit,
@@ -38,14 +36,8 @@ _SHUTDOWN_S = 1.0
 class PersistentPlugin(ProcessPlugin):
     """A plugin process kept for the whole run; ``call`` is thread-safe (one call at a time)."""
 
-    def __init__(
-        self,
-        plugin: LoadedManifest,
-        *,
-        stdout_cap: int = STDOUT_CAP,
-        stderr_cap: int = STDERR_CAP,
-    ) -> None:
-        super().__init__(plugin, stdout_cap=stdout_cap, stderr_cap=stderr_cap)
+    def __init__(self, plugin: LoadedManifest, **caps: int) -> None:
+        super().__init__(plugin, **caps)
         self.starts = 0
         self._chan: Channel | None = None
         self._last: Failure | None = None
