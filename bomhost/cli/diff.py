@@ -136,6 +136,11 @@ def diff_command(
         max_removed=max_removed,
         max_version_changed=max_version_changed,
     )
+    progress = None
+    if sys.stderr.isatty():
+        from bomhost.cli.progress import TerminalProgress
+
+        progress = TerminalProgress()
     report = run_diff(
         DiffOptions(
             old=old,
@@ -147,7 +152,8 @@ def diff_command(
             gates=gates,
             timings=timings,
             validate=validate,
-        )
+        ),
+        progress,
     )
 
     color = False
