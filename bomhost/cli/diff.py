@@ -10,6 +10,11 @@ import click
 
 from bomhost.gates import FAIL_ON_HELP, FAIL_ON_VALUES
 
+# Input files are opened by the readers and loaders, which name the file and the reason in one
+# line ("cannot read ...: Is a directory", "Permission denied"); click's own existence and
+# readability checks would print a three-line usage error instead.
+_INPUT = click.Path(readable=False)
+
 OUTPUTS = ("terminal", "markdown", "json", "sarif", "cyclonedx")
 
 
@@ -40,8 +45,8 @@ def _write(text: str, output_file: str | None) -> None:
 
 
 @click.command("diff")
-@click.argument("old", type=click.Path(dir_okay=False))
-@click.argument("new", type=click.Path(dir_okay=False))
+@click.argument("old", type=_INPUT)
+@click.argument("new", type=_INPUT)
 @click.option(
     "--output",
     type=click.Choice(OUTPUTS),
@@ -77,12 +82,14 @@ def _write(text: str, output_file: str | None) -> None:
     "--plugin",
     "plugins",
     multiple=True,
-    type=click.Path(dir_okay=False),
+    type=_INPUT,
+    metavar="FILE",
     help="Plugin manifest (TOML); repeatable, run in the order given.",
 )
 @click.option(
     "--policy",
-    type=click.Path(dir_okay=False),
+    type=_INPUT,
+    metavar="FILE",
     help="Sandbox policy for WASM plugins (default: .bomhost.toml's policy, else built-in strict).",
 )
 @click.option(
@@ -156,13 +163,13 @@ def diff_command(
         progress,
     )
 
-    color = False
+    color = screen = False
     if output == "terminal" and output_file is None:
         if sys.stdout.isatty():
-            color = _use_color(True)
+            color, screen = _use_color(True), True
         else:
             output = "markdown"
-    _write(render(report, output, color=color), output_file)
+    _write(render(report, output, color=color, screen=screen), output_file)
 
     for warning in report.warnings:
         click.echo(f"bomhost: warning: {warning}", err=True)

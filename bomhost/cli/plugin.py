@@ -11,9 +11,13 @@ def plugin_group() -> None:
 
 
 @plugin_group.command("check")
-@click.argument("manifest", type=click.Path(dir_okay=False))
+@click.argument("manifest", type=click.Path(readable=False))
 @click.option(
-    "--policy", "policy_file", type=click.Path(dir_okay=False), help="Sandbox policy (TOML)."
+    "--policy",
+    "policy_file",
+    type=click.Path(readable=False),
+    metavar="FILE",
+    help="Sandbox policy (TOML).",
 )
 @click.option("--output", type=click.Choice(("text", "json")), default="text", show_default=True)
 def check_command(manifest: str, policy_file: str | None, output: str) -> int:

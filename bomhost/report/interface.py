@@ -16,7 +16,7 @@ from bomhost.report.json import render_json
 from bomhost.report.markdown import render_markdown
 from bomhost.report.model import Report
 from bomhost.report.sarif import render_sarif
-from bomhost.report.terminal import render_terminal
+from bomhost.report.terminal import SCREEN_LIMIT, render_terminal
 
 OutputFormat = Literal["terminal", "markdown", "json", "sarif", "cyclonedx"]
 OUTPUT_FORMATS: tuple[OutputFormat, ...] = get_args(OutputFormat)
@@ -25,26 +25,26 @@ OUTPUT_FORMATS: tuple[OutputFormat, ...] = get_args(OutputFormat)
 class Renderer(Protocol):
     """Turn a Report into the full text of one output format."""
 
-    def __call__(self, report: Report, /, *, color: bool = False) -> str: ...
+    def __call__(self, report: Report, /, *, color: bool = False, screen: bool = False) -> str: ...
 
 
-def _terminal(report: Report, /, *, color: bool = False) -> str:
-    return render_terminal(report, color)
+def _terminal(report: Report, /, *, color: bool = False, screen: bool = False) -> str:
+    return render_terminal(report, color, SCREEN_LIMIT if screen else None)
 
 
-def _markdown(report: Report, /, *, color: bool = False) -> str:
+def _markdown(report: Report, /, *, color: bool = False, screen: bool = False) -> str:
     return render_markdown(report)
 
 
-def _json(report: Report, /, *, color: bool = False) -> str:
+def _json(report: Report, /, *, color: bool = False, screen: bool = False) -> str:
     return render_json(report)
 
 
-def _sarif(report: Report, /, *, color: bool = False) -> str:
+def _sarif(report: Report, /, *, color: bool = False, screen: bool = False) -> str:
     return render_sarif(report)
 
 
-def _cyclonedx(report: Report, /, *, color: bool = False) -> str:
+def _cyclonedx(report: Report, /, *, color: bool = False, screen: bool = False) -> str:
     # Imported on use: it pulls in cyclonedx-python-lib, which no other format needs.
     from bomhost.report.cyclonedx import render_cyclonedx
 
@@ -62,11 +62,14 @@ RENDERERS: Mapping[str, Renderer] = MappingProxyType(
 )
 
 
-def render(report: Report, output: str, *, color: bool = False) -> str:
-    """Render ``report`` as ``output``; ``UsageError`` for a format bomhost does not have."""
+def render(report: Report, output: str, *, color: bool = False, screen: bool = False) -> str:
+    """Render ``report`` as ``output``; ``UsageError`` for a format bomhost does not have.
+
+    ``screen``: the text goes to an interactive terminal, so long lists are capped there.
+    """
     renderer = RENDERERS.get(output)
     if renderer is None:
         raise UsageError(
             f"unknown output format {output!r} (choose from {', '.join(OUTPUT_FORMATS)})"
         )
-    return renderer(report, color=color)
+    return renderer(report, color=color, screen=screen)

@@ -27,7 +27,15 @@ from dataclasses import dataclass
 
 from bomhost.model import Component, Severity
 from bomhost.report.model import Report
-from bomhost.report.summary import Summary, changed_digests, license_text, summarize
+from bomhost.report.summary import (
+    Summary,
+    changed_digests,
+    denials,
+    display_name,
+    event_target,
+    license_text,
+    summarize,
+)
 
 GITHUB_COMMENT_LIMIT = 65_536
 # Room under the hard limit for the marker line a sticky-comment action prepends to find its comment.
@@ -145,7 +153,7 @@ def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> _Group:
 
 
 def _name_cells(c: Component) -> list[str]:
-    return [_text(c.ecosystem), _code(c.name)]
+    return [_text(c.ecosystem), _code(display_name(c))]
 
 
 def _sections(report: Report, summary: Summary) -> list[_Section]:
@@ -237,14 +245,25 @@ def _sections(report: Report, summary: Summary) -> list[_Section]:
         group = _table(["Plugin", "Component", "Error", "Message"], rows)
         intro = "These plugin calls failed, so their findings for these components are missing.\n\n"
         sections.append(_Section("plugin_errors", "Plugin errors", None, intro, [group]))
-    denials = [e for e in report.sandbox.events if e.decision == "deny"]
-    if denials:
+    denied = denials(report)
+    if denied:
         rows = (
-            [_text(e.plugin_name), _code(e.component_purl), _code(e.rule_id), _text(e.reason_code)]
-            for e in denials
+            [
+                str(i),
+                _text(e.plugin_name),
+                _code(e.component_purl),
+                _code(e.rule_id),
+                _text(e.reason_code),
+                _code(target) if (target := event_target(e)) else "",
+            ]
+            for i, e in denied
         )
-        group = _table(["Plugin", "Component", "Rule", "Reason"], rows)
-        intro = "The sandbox refused these plugin requests; the JSON report has every decision.\n\n"
+        group = _table(["Event", "Plugin", "Component", "Rule", "Reason", "Requested"], rows)
+        intro = (
+            "The sandbox refused these plugin requests; the JSON report has every decision, and "
+            "`bomhost explain REPORT.json --event-index N` says which rule decided an event and "
+            "what policy change would allow it.\n\n"
+        )
         sections.append(_Section("sandbox_denials", "Sandbox denials", None, intro, [group]))
     if report.warnings:
         group = _Group("", [f"- {_text(w)}\n" for w in report.warnings])
@@ -273,8 +292,10 @@ def _summary_table(summary: Summary) -> str:
 def _gates(report: Report) -> str:
     if not report.gates:
         return ""
+    # One list item per gate: plain lines would run together into one paragraph wherever
+    # newlines are not hard breaks (a job summary, a rendered .md file).
     lines = "".join(
-        f"> **Gate tripped** — {_code(g.option)}: {_text(g.reason)}\n" for g in report.gates
+        f"> - **Gate tripped** — {_code(g.option)}: {_text(g.reason)}\n" for g in report.gates
     )
     return "> [!CAUTION]\n" + lines + "\n"
 

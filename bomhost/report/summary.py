@@ -7,9 +7,12 @@ reason (a licence list reads the same in every human-facing format).
 
 from __future__ import annotations
 
+import re
+from urllib.parse import unquote
+
 from pydantic import BaseModel, ConfigDict
 
-from bomhost.model import Component
+from bomhost.model import Component, SandboxEvent
 from bomhost.report.model import Report
 
 
@@ -45,6 +48,50 @@ def summarize(report: Report) -> Summary:
         sandbox_denials=sum(1 for e in report.sandbox.events if e.decision == "deny"),
         gates_tripped=len(report.gates),
     )
+
+
+# The path part of a purl: after ``pkg:<type>/``, before qualifiers and subpath.
+_PURL_PATH = re.compile(r"[pP][kK][gG]:/*[A-Za-z.+\-_][A-Za-z0-9.+\-_]*/([^?#]*)")
+
+
+def display_name(c: Component) -> str:
+    """The name people know a package by: ``@babel/parser``, ``io.dropwizard/dropwizard-core``.
+
+    bomdrift's ``name`` drops the npm scope and the Maven group (CycloneDX keeps them in
+    ``group``), so ``@babel/parser`` and ``@angular/parser`` would both read ``parser``. The
+    namespace is taken from the purl, and only when the purl's name is this component's name:
+    a purl that names another package (a data-quality slip) must not rename the row.
+    """
+    if not c.purl or "/" in c.name:
+        return c.name
+    match = _PURL_PATH.match(c.purl)
+    if match is None:
+        return c.name
+    path = match.group(1)
+    at = path.rfind("@")
+    if at > path.rfind("/") + 1:  # a version; an "@" opening a segment is an npm scope
+        path = path[:at]
+    segments = [unquote(seg) for seg in path.split("/") if seg]
+    if len(segments) < 2 or segments[-1].casefold() != c.name.casefold():
+        return c.name
+    return "/".join([*segments[:-1], c.name])
+
+
+def denials(report: Report) -> list[tuple[int, SandboxEvent]]:
+    """The denied sandbox events with their index in ``sandbox.events`` (what ``explain`` takes)."""
+    return [(i, e) for i, e in enumerate(report.sandbox.events) if e.decision == "deny"]
+
+
+def event_target(event: SandboxEvent) -> str:
+    """What the plugin asked for (the file or URL), or "" when the event names neither."""
+    for key in ("path", "url"):
+        value = event.context.get(key)
+        if isinstance(value, str):
+            return value
+    host, port = event.context.get("host"), event.context.get("port")
+    if isinstance(host, str):
+        return f"{host}:{port}" if isinstance(port, int) else host
+    return ""
 
 
 def license_text(licenses: tuple[str, ...]) -> str:
