@@ -107,6 +107,10 @@ def _quote(event: SandboxEvent, policy: Policy) -> str:
     return ""
 
 
+# Reads of these are almost always an attack or a mistake; explain says so next to the advice.
+_SYSTEM_PATHS = ("/etc/", "/proc/", "/sys/", "/dev/", "/root/", "/var/run/", "/run/")
+
+
 def _who(e: SandboxEvent) -> str:
     return f"plugin {e.plugin_name!r} (for {e.component_purl})"
 
@@ -114,9 +118,20 @@ def _who(e: SandboxEvent) -> str:
 # -- files -------------------------------------------------------------------------------------
 
 
-def _fs_rule_snippet(rule_id: str, path: str) -> str:
-    return (
-        f'[[fs.read]]\nid = "{rule_id}"\npath = {json.dumps(path)}\n'
+def _plugin_table(plugin: str) -> str:
+    """``plugins.NAME`` with NAME quoted when TOML needs it."""
+    bare = plugin.replace("-", "").replace("_", "").isalnum() and plugin.isascii()
+    return f"plugins.{plugin if bare else json.dumps(plugin)}"
+
+
+def _grant_import(plugin: str, name: str) -> str:
+    return f"[{_plugin_table(plugin)}.imports]\nextend = [{json.dumps(name)}]\n"
+
+
+def _fs_rule_snippet(plugin: str, rule_id: str, path: str) -> str:
+    # Least privilege: the suggested grant names this plugin only, never every plugin.
+    return _grant_import(plugin, "bomdrift.read_file") + (
+        f'[[{_plugin_table(plugin)}.fs.read]]\nid = "{rule_id}"\npath = {json.dumps(path)}\n'
         "max_bytes_per_invocation = 1048576\nmax_bytes_per_run = 16777216\n"
     )
 
@@ -138,18 +153,21 @@ def _fs_denied(e: SandboxEvent, c: _Ctx) -> _Parts:
             "outside: resolved paths are matched, and no rule covers the target (deny by default)"
         )
         change = (
-            f"only if {real} itself is meant to be readable, add a [[fs.read]] rule for it; "
-            f"escapes from {escaped!r} stay denied whatever the policy says"
+            f"only if {real} itself is meant to be readable, add a rule for it to "
+            f"[{_plugin_table(e.plugin_name)}]; escapes from {escaped!r} stay denied whatever "
+            "the policy says"
         )
-        return what, decided, change, _fs_rule_snippet("allow-target", real or path)
+        return what, decided, change, _fs_rule_snippet(e.plugin_name, "allow-target", real or path)
     if not real:
         return what, "an empty path or one with a NUL byte is always denied", None, None
     decided = "no [[fs.read]] rule covers this path (deny by default)"
     change = (
-        f"add a [[fs.read]] rule for {real} (or a folder above it), and make sure "
-        "bomdrift.read_file is in [imports] allow"
+        f"if {e.plugin_name} should read it, add a read rule for {real} (or a folder above it) "
+        f"to [{_plugin_table(e.plugin_name)}], with bomdrift.read_file in its imports"
     )
-    return what, decided, change, _fs_rule_snippet(f"{e.plugin_name}-data", real)
+    if str(real).startswith(_SYSTEM_PATHS):
+        change += f"; careful: {real} is a system file, a plugin rarely has a reason to read it"
+    return what, decided, change, _fs_rule_snippet(e.plugin_name, f"{e.plugin_name}-data", real)
 
 
 def _fs_quota(e: SandboxEvent, c: _Ctx) -> _Parts:
@@ -183,9 +201,10 @@ def _too_small(e: SandboxEvent, c: _Ctx) -> _Parts:
 # -- network -----------------------------------------------------------------------------------
 
 
-def _net_rule_snippet(rule_id: str, scheme: str, host: str, port: int) -> str:
-    return (
-        f'[[net.allow]]\nid = "{rule_id}"\nscheme = "{scheme}"\nhost = "{host}"\nport = {port}\n'
+def _net_rule_snippet(plugin: str, rule_id: str, scheme: str, host: str, port: int) -> str:
+    return _grant_import(plugin, "bomdrift.http_get") + (
+        f'[[{_plugin_table(plugin)}.net.allow]]\nid = "{rule_id}"\nscheme = "{scheme}"\n'
+        f'host = "{host}"\nport = {port}\n'
         "max_requests = 1000\nmax_response_bytes = 16777216\nmax_egress_bytes = 1048576\n"
         "timeout_ms = 1000\n"
     )
@@ -206,11 +225,15 @@ def _net_denied(e: SandboxEvent, c: _Ctx) -> _Parts:
     }[e.reason_code]
     decided = f"{miss} (deny by default)"
     change = (
-        f'add a [[net.allow]] rule: scheme = "{scheme}", host = "{host}", port = {port} '
-        "(and bomdrift.http_get in [imports] allow)"
+        f"if {e.plugin_name} should reach it, add a net.allow rule to [{_plugin_table(e.plugin_name)}]: "
+        f'scheme = "{scheme}", host = "{host}", port = {port} (with bomdrift.http_get in its imports)'
     )
     snippet = _net_rule_snippet(
-        f"{e.plugin_name}-{host}".replace(":", "-"), str(scheme), str(host), int(port or 0)
+        e.plugin_name,
+        f"{e.plugin_name}-{host}".replace(":", "-"),
+        str(scheme),
+        str(host),
+        int(port or 0),
     )
     return what, decided, change, snippet
 
@@ -270,9 +293,15 @@ def _net_status(e: SandboxEvent, c: _Ctx) -> _Parts:
     scheme, host, port, _ = target
     change = (
         f"have the plugin request {location} directly; if that host is not yet allowed, add a "
-        f'[[net.allow]] rule: scheme = "{scheme}", host = "{host}", port = {port}'
+        f'net.allow rule to [{_plugin_table(e.plugin_name)}]: scheme = "{scheme}", '
+        f'host = "{host}", port = {port}'
     )
-    return what, decided, change, _net_rule_snippet("redirect-target", scheme, host, port)
+    return (
+        what,
+        decided,
+        change,
+        _net_rule_snippet(e.plugin_name, "redirect-target", scheme, host, port),
+    )
 
 
 def _net_failed(e: SandboxEvent, c: _Ctx) -> _Parts:

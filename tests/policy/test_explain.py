@@ -194,7 +194,8 @@ def test_cli_reads_the_report_and_quotes_the_policy(
     assert run(["explain", "--event-json", events[3].model_dump_json(), "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["event"]["reason_code"] == "net_port_denied"
-    assert "[[net.allow]]" in doc["snippet"]
+    # The suggested grant is scoped to the plugin that asked, never to every plugin.
+    assert "[[plugins.vuln.net.allow]]" in doc["snippet"]
 
 
 def test_cli_errors_are_one_line(tmp_path: Path, events: list[SandboxEvent]) -> None:
@@ -210,3 +211,21 @@ def test_cli_errors_are_one_line(tmp_path: Path, events: list[SandboxEvent]) -> 
         load_event(tmp_path / "x.json", 0, None)
     assert run(["explain", str(tmp_path / "nope.json"), "--event-index", "0"]) == 1
     assert load_policy(None) is not None
+
+
+def test_system_file_denial_warns_and_scopes_the_grant_to_the_plugin() -> None:
+    event = SandboxEvent(
+        plugin_name="snoop",
+        component_purl="pkg:npm/a@1",
+        decision="deny",
+        rule_id="fs.default",
+        reason_code="fs_path_denied",
+        context={"path": "/etc/passwd", "resolved": "/etc/passwd"},
+    )
+    x = explain(event)
+    assert x.change is not None
+    assert "careful: /etc/passwd is a system file" in x.change
+    assert x.snippet is not None
+    assert x.snippet.startswith('[plugins.snoop.imports]\nextend = ["bomdrift.read_file"]\n')
+    assert "[[plugins.snoop.fs.read]]" in x.snippet
+    assert "\n[[fs.read]]" not in x.snippet
