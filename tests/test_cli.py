@@ -132,13 +132,15 @@ def test_gate_trips_after_the_report_is_written(tmp_path: Path) -> None:
     assert "gate tripped: --max-version-changed 3: 7 version changes (limit 3)" in proc.stderr
 
 
-def test_unwritable_output_file_still_delivers_the_report(tmp_path: Path) -> None:
-    target = tmp_path / "no-such-dir" / "report.json"
+@pytest.mark.parametrize("where", ["no-such-dir/report.json", "."])
+def test_unwritable_output_file_still_delivers_the_report(tmp_path: Path, where: str) -> None:
+    target = tmp_path / where  # a missing folder, or a folder itself
     proc = bomhost("diff", OLD, NEW, "--output", "json", "--output-file", target)
     line = one_error_line(proc)
     assert str(target) in line
     assert "written to stdout instead" in line
     assert len(json.loads(proc.stdout)["changes"]["version_changed"]) == 7
+    assert not list(tmp_path.parent.glob(".*.tmp"))  # no half-written file left behind
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,7 @@ def _write(text: str, output_file: str | None) -> None:
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(target)
     except OSError as exc:
+        tmp.unlink(missing_ok=True)
         sys.stdout.write(text)
         sys.stdout.flush()
         raise ReportError(
@@ -55,7 +56,7 @@ def _write(text: str, output_file: str | None) -> None:
     help="Report format; terminal falls back to markdown when stdout is not a TTY; cyclonedx is a "
     "CycloneDX 1.6 BOM of the added and version-changed components.",
 )
-@click.option("--output-file", type=click.Path(dir_okay=False), help="Write the report here.")
+@click.option("--output-file", metavar="PATH", help="Write the report here (atomically).")
 @click.option(
     "--format",
     "fmt",
