@@ -65,6 +65,15 @@ def _handler(state: Server) -> type[BaseHTTPRequestHandler]:
                     self.wfile.write(b"x")
                     self.wfile.flush()
                     time.sleep(0.05)
+            elif self.path == "/endless":
+                # A body with no length, 64 KiB per millisecond at most, for 3 s at most.
+                self.send_response(200)
+                self.send_header("Connection", "close")
+                self.end_headers()
+                chunk, end = b"x" * 65536, time.monotonic() + 3
+                while not state.release.is_set() and time.monotonic() < end:
+                    self.wfile.write(chunk)
+                    time.sleep(0.001)
             else:
                 self._send(404, b"no")
 

@@ -203,6 +203,16 @@ def test_trickling_server_is_stopped_by_the_overall_deadline(
     assert time.monotonic() - start < 3  # the body would take 50 s
 
 
+def test_fast_endless_body_is_stopped_by_the_deadline(tmp_path: Path, server: Server) -> None:
+    # Shutting the socket does not stop bytes that keep arriving (Linux): before the fix, a
+    # large buffer was filled for as long as the server kept sending, far past the deadline.
+    inv = _inv(_policy(tmp_path, server.port))
+    start = time.monotonic()
+    assert inv.http_get(f"http://127.0.0.1:{server.port}/endless", 1 << 31) == TIMED_OUT
+    assert time.monotonic() - start < 1.5  # rule says 0.3 s; the server sends for 3 s
+    assert _seen(inv) == [("deny", "local", "net_timeout")]
+
+
 def test_invocation_deadline_bounds_the_request(tmp_path: Path, server: Server) -> None:
     policy = _policy(tmp_path, server.port).model_copy()
     inv = _inv(policy, deadline_s=0.1)

@@ -167,3 +167,28 @@ def test_plugin_request_quota_and_slow_server(tmp_path: Path, server: Server) ->
     slow = _run(tmp_path, policy, "http_get", f"http://127.0.0.1:{server.port}/slow")
     assert _messages(slow) == ["E5"]
     assert _reasons(slow) == [("deny", "local", "net_timeout")]
+
+
+def test_buffer_beyond_guest_memory_faults_before_the_broker_reads(
+    files: tuple[Path, Policy],
+) -> None:
+    # The module has 128 KiB of memory and offers a 2 GiB buffer at 8192. Before the fix, the
+    # broker read the whole file into host memory (up to 4 GiB) and logged it as delivered.
+    tmp, policy = files
+    out = _run(tmp, policy, "read_file", "lists/banned.txt", cap=0x7FFFFFFF)
+    assert [(e.error_kind, e.message) for e in out.errors] == [
+        (
+            "trap",
+            "bomdrift.read_file: guest range 0x2000+2147483647 lies outside its memory"
+            " (131072 bytes)",
+        )
+    ]
+    assert _reasons(out) == [("deny", "abi.bounds", "host_call_fault")]
+
+
+def test_long_url_is_sent_whole_not_truncated(tmp_path: Path, server: Server) -> None:
+    # Before the fix, a URL argument was cut at 4096 bytes and the shorter URL fetched.
+    url = f"http://127.0.0.1:{server.port}/ok?" + "q" * 5000
+    out = _run(tmp_path, _net_policy(tmp_path, server.port), "http_get", url)
+    assert _messages(out) == ["hello"]
+    assert server.requests == [url.split(str(server.port), 1)[1]]

@@ -25,7 +25,10 @@ from pathlib import Path
 import wasmtime
 
 # Part of the cache key: change it whenever ``_config`` changes.
-CONFIG_ID = "fuel=1;epoch=1;threads=0;stack=512KiB;mem=2MiB+8MiB,guard=0,nocow;v2"
+CONFIG_ID = (
+    "fuel=1;epoch=1;threads=0;stack=512KiB;mem=2MiB+8MiB,guard=0,nocow;"
+    "mm=0;m64=0;gc=0;exn=0;fref=0;ss=0;cps=0;nan=1;rsimd=det;v3"
+)
 MAGIC = b"bomhost-cwasm-1\n"
 MIN_TICK_S = 0.001
 MAX_TICK_S = 0.05
@@ -37,6 +40,20 @@ def _config() -> wasmtime.Config:
     cfg.epoch_interruption = True
     cfg.wasm_threads = False  # no shared memories: one linear memory, owned by one store
     cfg.max_wasm_stack = 512 * 1024  # deep recursion traps as stack overflow
+    # The ABI is one 32-bit memory with 64 KiB pages, and every budget assumes it: proposals
+    # that add memories, 64-bit or odd-sized pages, a GC heap or extra stacks (outside
+    # ``memory_bytes``) are refused at compile time with a clear load error instead.
+    cfg.wasm_multi_memory = False
+    cfg.wasm_memory64 = False
+    cfg.wasm_custom_page_sizes = False
+    cfg.wasm_gc = False
+    cfg.wasm_function_references = False
+    cfg.wasm_exceptions = False
+    cfg.wasm_stack_switching = False
+    # Same inputs, same findings on every machine: NaN bits and relaxed SIMD would otherwise
+    # depend on the host CPU.
+    cfg.cranelift_nan_canonicalization = True
+    cfg.wasm_relaxed_simd_deterministic = True
     # Per-call cost (see docs/benchmarks.md): with the default 4 GiB reservation, its guard
     # region and copy-on-write memory images, every Store maps and unmaps a large region on
     # setup and teardown. A small reservation with explicit bounds checks (no guard) and plain

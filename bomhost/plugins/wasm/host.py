@@ -35,13 +35,18 @@ import wasmtime
 
 from bomhost.model import SandboxEvent
 from bomhost.plugins.interface import LogLine
-from bomhost.policy.broker import InvocationBroker
+from bomhost.policy.broker import MAX_URL_CHARS, InvocationBroker
 
 FAULT = -6
 WASI = "wasi_snapshot_preview1"
 LEVELS = ("debug", "info", "warning", "error")
 _ERRNO_SUCCESS = 0
 _ERRNO_FAULT = 21  # WASI errno "fault": a bad pointer
+# One byte more than the broker accepts, so an overlong path or URL is refused, never truncated.
+MAX_ARG_BYTES = MAX_URL_CHARS + 1
+# WASI functions that can block the thread (poll_oneoff sleeps): an epoch deadline cannot
+# interrupt a host call, so no policy can grant them.
+BLOCKING_WASI = frozenset({"poll_oneoff"})
 
 
 @dataclass
@@ -100,28 +105,36 @@ def _memory(caller: wasmtime.Caller) -> wasmtime.Memory | None:
     return mem if isinstance(mem, wasmtime.Memory) else None
 
 
+def _guest_range(
+    caller: wasmtime.Caller, inv: Invocation, what: str, ptr: int, length: int
+) -> wasmtime.Memory | None:
+    """Guest memory if [ptr, ptr+length) lies inside it, else None with the fault recorded.
+
+    Called before the host does any work for the range, so a guest cannot make the host
+    produce (or the broker read) more bytes than its memory could ever take.
+    """
+    mem = _memory(caller)
+    size = mem.data_len(caller) if mem is not None else 0
+    if mem is None or ptr + length > size:
+        inv.fault = f"{what}: guest range {ptr:#x}+{length} lies outside its memory ({size} bytes)"
+        return None
+    return mem
+
+
 def _read(
     caller: wasmtime.Caller, inv: Invocation, what: str, ptr: int, length: int, cap: int
 ) -> bytes | None:
     """At most ``cap`` bytes of guest memory at [ptr, ptr+length), or None (fault recorded)."""
-    mem = _memory(caller)
-    size = mem.data_len(caller) if mem is not None else 0
     ptr &= 0xFFFFFFFF
     length &= 0xFFFFFFFF
-    if mem is None or ptr + length > size:
-        inv.fault = f"{what}: guest range {ptr:#x}+{length} lies outside its memory ({size} bytes)"
-        return None
-    return bytes(mem.read(caller, ptr, ptr + min(length, cap)))
+    mem = _guest_range(caller, inv, what, ptr, length)
+    return None if mem is None else bytes(mem.read(caller, ptr, ptr + min(length, cap)))
 
 
 def _write(caller: wasmtime.Caller, inv: Invocation, what: str, ptr: int, data: bytes) -> bool:
-    mem = _memory(caller)
-    size = mem.data_len(caller) if mem is not None else 0
     ptr &= 0xFFFFFFFF
-    if mem is None or ptr + len(data) > size:
-        inv.fault = (
-            f"{what}: guest range {ptr:#x}+{len(data)} lies outside its memory ({size} bytes)"
-        )
+    mem = _guest_range(caller, inv, what, ptr, len(data))
+    if mem is None:
         return False
     if data:
         mem.write(caller, data, ptr)
@@ -160,15 +173,17 @@ def _brokered(
     name: str, ask: Callable[[InvocationBroker, str, int], bytes | int]
 ) -> Callable[..., int]:
     def host(caller: wasmtime.Caller, inv: Invocation, p: int, n: int, buf: int, cap: int) -> int:
-        arg = _read(caller, inv, f"bomdrift.{name}", p, n, 4096)
-        if arg is None:
-            return FAULT
+        what = f"bomdrift.{name}"
+        buf &= 0xFFFFFFFF
         cap &= 0xFFFFFFFF
+        arg = _read(caller, inv, what, p, n, MAX_ARG_BYTES)
+        if arg is None or _guest_range(caller, inv, what, buf, cap) is None:
+            return FAULT
         answer = ask(inv.broker, arg.decode("utf-8", "replace"), cap)
         if isinstance(answer, int):
             return answer
         body = answer[:cap]
-        return len(body) if _write(caller, inv, f"bomdrift.{name}", buf, body) else FAULT
+        return len(body) if _write(caller, inv, what, buf, body) else FAULT
 
     return host
 
@@ -185,17 +200,15 @@ def _clock_time_get(
 
 
 def _random_get(caller: wasmtime.Caller, inv: Invocation, buf: int, length: int) -> int:
+    buf &= 0xFFFFFFFF
     length &= 0xFFFFFFFF
-    stream = bytearray()
-    while len(stream) < length:
-        inv.random_counter += 1
-        seed = f"{inv.plugin_name}|{inv.subject}|{inv.random_counter}".encode()
-        stream += hashlib.sha256(seed).digest()
-    return (
-        _ERRNO_SUCCESS
-        if _write(caller, inv, "random_get", buf, bytes(stream[:length]))
-        else _ERRNO_FAULT
-    )
+    # Bounds first: the bytes are made in the host, where no epoch deadline can stop it.
+    if _guest_range(caller, inv, "random_get", buf, length) is None:
+        return _ERRNO_FAULT
+    inv.random_counter += 1
+    seed = f"{inv.plugin_name}|{inv.subject}|{inv.random_counter}".encode()
+    _write(caller, inv, "random_get", buf, hashlib.shake_256(seed).digest(length))
+    return _ERRNO_SUCCESS
 
 
 _i32 = wasmtime.ValType.i32()
@@ -227,7 +240,9 @@ HOST_FUNCTIONS: dict[tuple[str, str], tuple[Signature, Callable[..., Any], Any]]
 
 def provides(module: str, name: str) -> bool:
     """Whether bomhost can satisfy this import at all (a policy may only narrow it)."""
-    return module == WASI or (module, name) in HOST_FUNCTIONS
+    if module == WASI:
+        return name not in BLOCKING_WASI
+    return (module, name) in HOST_FUNCTIONS
 
 
 def make_linker(engine: wasmtime.Engine, imports: list[tuple[str, str]]) -> wasmtime.Linker:

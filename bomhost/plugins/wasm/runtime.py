@@ -31,6 +31,10 @@ from bomhost.policy.model import Budgets, Policy
 
 WASM_PAGE = 65536
 MAX_TABLE_ELEMENTS = 100_000  # tables live outside linear memory: bound them separately
+# Compile time grows with module size (about 9 ms per KiB for a module of tiny functions, i.e.
+# 3.5 s for 400 KiB on the review machine) and cannot be interrupted; a real Rust plugin is
+# 0.1-5 MiB. Larger files are refused before they are read or compiled.
+MAX_MODULE_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -91,13 +95,22 @@ class WasmRuntime:
 
     def compile(self, plugin: LoadedManifest, ctx: RunContext) -> wasmtime.Module:
         """The plugin's compiled module, or ``PluginLoadError`` if it is not valid WASM."""
+        try:
+            size = plugin.exec_path.stat().st_size
+        except OSError:
+            size = 0  # reported by the read below
+        if size > MAX_MODULE_BYTES:
+            raise PluginLoadError(
+                f"plugin {plugin.name!r}: {plugin.exec_path} is {size} bytes, more than the"
+                f" {MAX_MODULE_BYTES} a WASM module may have"
+            )
         source = plugin.read_exec_verified()
         try:
             return self.engine(ctx).compile(source, text=plugin.exec_path.suffix == ".wat")
         except (wasmtime.WasmtimeError, UnicodeDecodeError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise PluginLoadError(
-                f"plugin {plugin.name!r}: {plugin.exec_path} is not a valid WASM module: {first}"
+                f"plugin {plugin.name!r}: {plugin.exec_path} is not a valid WASM module:"
+                f" {_why(exc)}"
             ) from exc
 
     def load(self, plugin: LoadedManifest, ctx: RunContext) -> WasmPlugin:
@@ -119,9 +132,7 @@ class WasmRuntime:
         try:
             pre = host.make_linker(engine.engine, imports).instantiate_pre(module)
         except wasmtime.WasmtimeError as exc:
-            raise PluginLoadError(
-                f"plugin {plugin.name!r}: cannot link: {str(exc).strip().splitlines()[0]}"
-            ) from exc
+            raise PluginLoadError(f"plugin {plugin.name!r}: cannot link: {_why(exc)}") from exc
         timeout_ms = effective_timeout_ms(plugin, policy.budgets)
         engine.plan_timeout(timeout_ms)
         return WasmPlugin(
@@ -281,7 +292,7 @@ class WasmPlugin:
         if self._at_memory_ceiling(guest):
             return self._memory_failure(guest)
         reason = code.name.lower() if code is not None else "trap"
-        return ("trap", f"trap: {_trap_message(exc)}", "sandbox.trap", reason, {})
+        return ("trap", f"trap: {_why(exc)}", "sandbox.trap", reason, {})
 
     def _classify_error(
         self, exc: wasmtime.WasmtimeError, guest: abi.Guest | None
@@ -292,13 +303,19 @@ class WasmPlugin:
         text = str(exc)
         if "memory" in text and ("limit" in text or "exceeds" in text):
             return self._memory_failure(guest)
-        return ("trap", f"trap: {_trap_message(exc)}", "sandbox.trap", "trap", {})
+        return ("trap", f"trap: {_why(exc)}", "sandbox.trap", "trap", {})
 
 
-def _trap_message(exc: Exception) -> str:
-    """The one line that says why (wasmtime puts it after a backtrace, as 'wasm trap: ...')."""
+def _why(exc: Exception) -> str:
+    """The one line of a wasmtime error that says why.
+
+    wasmtime puts it after a backtrace as 'wasm trap: ...', or under 'Caused by:' (compile and
+    link errors); the first line alone often says only 'failed to parse WebAssembly module'.
+    """
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     for line in reversed(lines):
         if line.startswith("wasm trap:"):
             return line.removeprefix("wasm trap:").strip()
+    if "Caused by:" in lines[:-1]:
+        return lines[lines.index("Caused by:") + 1]
     return lines[0] if lines else type(exc).__name__

@@ -1,0 +1,125 @@
+"""A marketplace attacker's modules (tests/assets/wat/adversarial) against the real runtime.
+
+Each case found a hole in review, or pins a property that only holds because of one specific
+line (the deadline armed before instantiation, 64-bit range checks, the engine's proposal set).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from bomhost.errors import PluginLoadError
+from bomhost.plugins.manifest import LoadedManifest
+from bomhost.plugins.wasm.runtime import MAX_MODULE_BYTES
+from bomhost.policy.model import DEFAULT_IMPORTS, Budgets, Imports, Policy
+from tests.plugins.contract import added, kinds
+from tests.plugins.util import manifest
+from tests.plugins.wasm.helpers import WAT, run, wat
+
+ADVERSARIAL = WAT / "adversarial"
+PURLS = ["pkg:npm/a@1.0.0", "pkg:npm/b@1.0.0"]
+
+
+def hostile(tmp_path: Path, stem: str) -> LoadedManifest:
+    return manifest(tmp_path, ADVERSARIAL / f"{stem}.wat", name=stem)
+
+
+@pytest.mark.parametrize(
+    ("stem", "budgets", "kind", "rule_id", "reason"),
+    [
+        # Instantiation runs the start function: the epoch must already be ticking.
+        (
+            "start_loop",
+            {"timeout_ms": 200, "fuel": 10**15},
+            "timeout",
+            "budgets.timeout_ms",
+            "wall_clock_timeout",
+        ),
+        ("alloc_wrap", {}, "bad_output", "abi.bounds", "pointer_out_of_bounds"),
+        ("out_len_huge", {}, "bad_output", "abi.bounds", "pointer_out_of_bounds"),
+        ("random_flood", {}, "trap", "abi.bounds", "host_call_fault"),
+    ],
+    ids=["start_loop", "alloc_wrap", "out_len_huge", "random_flood"],
+)
+def test_hostile_call_fails_alone_and_fast(
+    tmp_path: Path, stem: str, budgets: dict[str, int], kind: str, rule_id: str, reason: str
+) -> None:
+    started = time.monotonic()
+    out = run(
+        [hostile(tmp_path, stem), wat(tmp_path, "good")],
+        added("a", "b"),
+        Policy(budgets=Budgets(**budgets)),
+        jobs=2,
+    )
+    # Two calls, each stopped by a budget or a bounds check: well under a second each. Before
+    # the fix, random_flood spent 7 s and 800 MB of host memory per call making random bytes.
+    assert time.monotonic() - started < 2
+    assert kinds(out) == [(p, kind) for p in PURLS]
+    assert [(f.plugin_name, f.component_purl) for f in out.findings] == [("good", p) for p in PURLS]
+    assert [(e.decision, e.rule_id, e.reason_code) for e in out.events] == [
+        ("deny", rule_id, reason)
+    ] * 2
+
+
+def test_random_get_is_deterministic_per_component(tmp_path: Path) -> None:
+    plugin = hostile(tmp_path, "random_hex")
+    first = run([plugin], added("a", "b"))
+    again = run([plugin], added("a", "b"))
+    assert first.errors == ()
+    messages = [f.message for f in first.findings]
+    assert messages == [f.message for f in again.findings]
+    assert len(messages) == 2
+    assert messages[0] != messages[1]  # seeded by the component, not one stream for all
+    assert all(len(m) == 16 and m != "X" * 16 for m in messages)
+
+
+def test_blocking_wasi_is_never_provided(tmp_path: Path) -> None:
+    # poll_oneoff sleeps inside the host, where the epoch deadline cannot stop it: before the
+    # fix, a policy granting it let a plugin hold its thread for 5 s under a 300 ms timeout.
+    granted = Policy(
+        budgets=Budgets(timeout_ms=300),
+        imports=Imports(allow=(*DEFAULT_IMPORTS, "wasi_snapshot_preview1.poll_oneoff")),
+        source="p.toml",
+    )
+    with pytest.raises(PluginLoadError) as err:
+        run([hostile(tmp_path, "poll_sleep")], added("a"), granted)
+    assert str(err.value) == (
+        "plugin 'poll_sleep': import wasi_snapshot_preview1.poll_oneoff is not provided by"
+        " bomhost (policy p.toml); the plugin was not run"
+    )
+
+
+def test_memory_import_under_an_allowed_name_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(PluginLoadError, match=r"import bomdrift\.log is not provided by bomhost"):
+        run([hostile(tmp_path, "memory_as_import")], added("a"))
+
+
+@pytest.mark.parametrize(
+    ("stem", "why"),
+    [
+        ("two_memories", "multiple memories"),
+        ("memory64", "memory64 must be enabled for 64-bit memories"),
+        ("gc_array", "array indexed types not supported without the gc feature"),
+        ("exceptions", "exceptions proposal not enabled"),
+    ],
+)
+def test_proposals_outside_the_abi_are_load_errors(tmp_path: Path, stem: str, why: str) -> None:
+    # Before: two memories loaded and then failed every call as memory_limit with no numbers;
+    # memory64 and GC ran (a GC heap lives outside memory_bytes).
+    with pytest.raises(PluginLoadError, match=rf"is not a valid WASM module: {why} \(at offset"):
+        run([hostile(tmp_path, stem)], added("a"))
+
+
+def test_oversized_module_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    big = tmp_path / "big.wasm"
+    with big.open("wb") as fh:
+        fh.truncate(MAX_MODULE_BYTES + 1)  # sparse: costs no disk
+    with pytest.raises(PluginLoadError) as err:
+        run([manifest(tmp_path, big, name="big")], added("a"))
+    assert str(err.value) == (
+        f"plugin 'big': {big} is {MAX_MODULE_BYTES + 1} bytes,"
+        f" more than the {MAX_MODULE_BYTES} a WASM module may have"
+    )
