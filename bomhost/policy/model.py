@@ -45,6 +45,10 @@ BOMDRIFT_FUNCTIONS: tuple[str, ...] = (
 READ_FILE = "bomdrift.read_file"
 HTTP_GET = "bomdrift.http_get"
 
+# WASI functions that block the calling thread (poll_oneoff sleeps). An epoch deadline cannot
+# interrupt a host call, so no policy may grant them: a grant is an error, not a silent no-op.
+NEVER_GRANTED: frozenset[str] = frozenset({"wasi_snapshot_preview1.poll_oneoff"})
+
 # Rule ids go into every event and are how ``explain`` finds a rule again: keep them plain.
 _RULE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 _IMPORT = r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$"
@@ -113,6 +117,10 @@ def _check_imports(names: tuple[str, ...]) -> tuple[str, ...]:
     for name in names:
         if not re.match(_IMPORT, name):
             raise ValueError(f"{name!r} is not a module.name import")
+        if name in NEVER_GRANTED:
+            raise ValueError(
+                f"{name!r} can block the host beyond any timeout; bomhost never provides it"
+            )
         if name.startswith("bomdrift.") and name not in BOMDRIFT_FUNCTIONS:
             raise ValueError(
                 f"{name!r} is not a bomdrift host function (known: {', '.join(BOMDRIFT_FUNCTIONS)})"

@@ -125,3 +125,12 @@ def test_template_writes_a_preset_and_keeps_existing_files(
     assert out.read_text() == (ROOT / "policies" / "dev.toml").read_text()
     assert run(["policy", "template", "--preset", "balanced"]) == 0
     assert capsys.readouterr().out == (ROOT / "policies" / "balanced.toml").read_text()
+
+
+def test_granting_a_blocking_wasi_function_is_an_error(tmp_path: Path) -> None:
+    policy = tmp_path / "p.toml"
+    policy.write_text('[imports]\nallow = ["wasi_snapshot_preview1.poll_oneoff"]\n')
+    result = lint_policy(policy)
+    assert [d.severity for d in result.diagnostics] == ["error"]
+    assert "poll_oneoff" in result.diagnostics[0].message
+    assert "never provides it" in result.diagnostics[0].message

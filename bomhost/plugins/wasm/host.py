@@ -36,6 +36,7 @@ import wasmtime
 from bomhost.model import SandboxEvent
 from bomhost.plugins.interface import LogLine
 from bomhost.policy.broker import MAX_URL_CHARS, InvocationBroker
+from bomhost.policy.model import NEVER_GRANTED
 
 FAULT = -6
 WASI = "wasi_snapshot_preview1"
@@ -45,8 +46,8 @@ _ERRNO_FAULT = 21  # WASI errno "fault": a bad pointer
 # One byte more than the broker accepts, so an overlong path or URL is refused, never truncated.
 MAX_ARG_BYTES = MAX_URL_CHARS + 1
 # WASI functions that can block the thread (poll_oneoff sleeps): an epoch deadline cannot
-# interrupt a host call, so no policy can grant them.
-BLOCKING_WASI = frozenset({"poll_oneoff"})
+# interrupt a host call, so no policy can grant them (the policy model refuses the grant too).
+BLOCKING_WASI = frozenset(n.split(".", 1)[1] for n in NEVER_GRANTED)
 
 
 @dataclass

@@ -79,9 +79,13 @@ def test_random_get_is_deterministic_per_component(tmp_path: Path) -> None:
 def test_blocking_wasi_is_never_provided(tmp_path: Path) -> None:
     # poll_oneoff sleeps inside the host, where the epoch deadline cannot stop it: before the
     # fix, a policy granting it let a plugin hold its thread for 5 s under a 300 ms timeout.
+    allow = (*DEFAULT_IMPORTS, "wasi_snapshot_preview1.poll_oneoff")
+    with pytest.raises(ValueError, match="never provides it"):
+        Imports(allow=allow)  # a policy file cannot grant it ...
     granted = Policy(
         budgets=Budgets(timeout_ms=300),
-        imports=Imports(allow=(*DEFAULT_IMPORTS, "wasi_snapshot_preview1.poll_oneoff")),
+        # ... and the runtime refuses it even from a policy built around that validation.
+        imports=Imports.model_construct(allow=allow),
         source="p.toml",
     )
     with pytest.raises(PluginLoadError) as err:
