@@ -68,14 +68,15 @@ def test_terminal_output_falls_back_to_markdown_when_piped() -> None:
     assert "\x1b[" not in proc.stdout
 
 
-def _run_on_tty(env: dict[str, str]) -> str:
-    """Run `bomhost diff` with stdout on a pseudo-terminal, as a developer at a shell would."""
+def on_tty(*args: str | Path, env: dict[str, str] | None = None) -> str:
+    """stdout of `bomhost ARGS` on a pseudo-terminal, as a developer at a shell sees it."""
     main, child = pty.openpty()
-    full_env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | env
+    full_env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "NO_COLOR")}
+    full_env.update(env or {})
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bomhost", "diff", str(OLD), str(NEW)],
+        [sys.executable, "-m", "bomhost", *map(str, args)],
         stdout=child,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         cwd=ROOT,
         env=full_env,
     )
@@ -90,18 +91,16 @@ def _run_on_tty(env: dict[str, str]) -> str:
             break
         chunks.append(data)
     proc.wait(timeout=60)
-    assert proc.stderr is not None
-    proc.stderr.close()
     os.close(main)
     assert proc.returncode == 0
-    return b"".join(chunks).decode()
+    return b"".join(chunks).decode().replace("\r\n", "\n")
 
 
 def test_terminal_is_coloured_on_a_tty_unless_no_color() -> None:
-    coloured = _run_on_tty({})
+    coloured = on_tty("diff", OLD, NEW)
     assert "\x1b[" in coloured
     assert "miekg/dns" in coloured
-    plain = _run_on_tty({"NO_COLOR": "1"})
+    plain = on_tty("diff", OLD, NEW, env={"NO_COLOR": "1"})
     assert "\x1b[" not in plain
     assert "miekg/dns" in plain
 

@@ -4,15 +4,11 @@ sandbox denial followed from the PR comment to `bomhost explain`."""
 from __future__ import annotations
 
 import json
-import os
-import pty
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.test_cli import BANNED, NEW, OLD, ROOT, SBOMS, bomhost, one_error_line
+from tests.test_cli import BANNED, NEW, OLD, ROOT, SBOMS, bomhost, on_tty, one_error_line
 
 JUICE_OLD = SBOMS / "cdx12-juice-shop-v11.1.2.bom.json"
 JUICE_NEW = SBOMS / "cdx14-juice-shop-v14.1.1-flat.bom.json"
@@ -39,37 +35,8 @@ def test_a_directory_instead_of_a_file_is_one_line(
     assert "Is a directory" in line
 
 
-def _tty(*args: str | Path) -> str:
-    """stdout of `bomhost` on a pseudo-terminal, as a developer at a shell sees it."""
-    main, child = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH",)} | {
-        "NO_COLOR": "1"
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bomhost", *map(str, args)],
-        stdout=child,
-        stderr=subprocess.DEVNULL,
-        cwd=ROOT,
-        env=env,
-    )
-    os.close(child)
-    chunks = []
-    while True:
-        try:
-            data = os.read(main, 65536)
-        except OSError:  # EIO once the child side is closed
-            break
-        if not data:
-            break
-        chunks.append(data)
-    proc.wait(timeout=60)
-    os.close(main)
-    assert proc.returncode == 0
-    return b"".join(chunks).decode().replace("\r\n", "\n")
-
-
 def test_a_600_change_diff_does_not_flood_the_terminal(tmp_path: Path) -> None:
-    screen = _tty("diff", JUICE_OLD, JUICE_NEW).splitlines()
+    screen = on_tty("diff", JUICE_OLD, JUICE_NEW, env={"NO_COLOR": "1"}).splitlines()
     assert "Changes (646):" in screen
     assert len(screen) < 120
     assert "  ... 273 more added (--output json lists every one)" in screen
