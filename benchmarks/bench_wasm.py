@@ -1,7 +1,7 @@
 """Cost of the WASM sandbox: per-invocation overhead, compile vs cached load, timeout accuracy.
 
 Rows (one dict each): per-invocation time of a minimal "no findings" WAT module, raw
-(``PluginInstance.call``) and with JSON in and out (``encode_request`` + ``decode_response``,
+(``PluginInstance.call``) and with JSON in and out (``RequestEncoder.encode`` + ``decode_response``,
 the runner's per-call work), and through ``run_plugins``; the Rust example the same way; the
 same nothing done by a protocol-1 external plugin (``python -S``), for the ratio; cold compile
 vs cached load of the Rust example; and how close an infinite loop stops to its timeout.
@@ -21,7 +21,7 @@ from bomhost import __version__
 from bomhost.model import ChangeSet, Component
 from bomhost.plugins.interface import RunContext
 from bomhost.plugins.manifest import LoadedManifest, load_manifest
-from bomhost.plugins.protocol import RunInfo, decode_response, encode_request
+from bomhost.plugins.protocol import RequestEncoder, RunInfo, decode_response
 from bomhost.plugins.runner import run_plugins
 from bomhost.plugins.wasm.runtime import WasmRuntime
 from bomhost.policy.model import Budgets, Policy
@@ -74,10 +74,9 @@ def _per_call_us(plugin: LoadedManifest, ctx: RunContext, n: int) -> tuple[float
         name="left-pad", version="1.0.0", ecosystem="npm", purl="pkg:npm/left-pad@1.0.0"
     )
     run = RunInfo(bomhost_version=__version__, now_ms=0)
-    config = plugin.manifest.config
-    request = encode_request(
-        protocol=2, component=comp, event="added", before=None, config=config, run=run
-    )
+    # As the runner does: one encoder per plugin, built before the first call.
+    encoder = RequestEncoder(2, plugin.manifest.config, run)
+    request = encoder.encode(comp, "added", None)
     raw, full = [], []
     for _ in range(5):
         t = time.perf_counter()
@@ -86,10 +85,7 @@ def _per_call_us(plugin: LoadedManifest, ctx: RunContext, n: int) -> tuple[float
         raw.append((time.perf_counter() - t) / n * 1e6)
         t = time.perf_counter()
         for _ in range(n):
-            req = encode_request(
-                protocol=2, component=comp, event="added", before=None, config=config, run=run
-            )
-            decode_response(inst.call(req, "s").output)
+            decode_response(inst.call(encoder.encode(comp, "added", None), "s").output)
         full.append((time.perf_counter() - t) / n * 1e6)
     return statistics.median(raw), statistics.median(full)
 

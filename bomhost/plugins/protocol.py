@@ -8,10 +8,9 @@ ignored, as plugins must ignore unknown request fields.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from bomhost.model import Component, Event, Severity
 
@@ -72,6 +71,45 @@ class BadResponse(ValueError):
     """The output is not a valid response; the message says why in one line."""
 
 
+_CONFIG = TypeAdapter(dict[str, Any])
+
+
+class RequestEncoder:
+    """Encodes one plugin's requests; built once per plugin per run, used from many threads.
+
+    The bytes are exactly ``RequestV1/RequestV2(...).model_dump_json()`` (a test checks it), but
+    the parts fixed for the whole run (``config``, ``run``) are serialised once here instead of
+    on every call: request encoding is on the per-invocation hot path of the WASM runtime.
+    """
+
+    def __init__(self, protocol: Literal[1, 2], config: dict[str, Any], run: RunInfo) -> None:
+        self.protocol = protocol
+        self._head = b'{"protocol_version":%d,"component":' % protocol
+        self._tail = b"}"
+        if protocol == 2:
+            self._tail = (
+                b',"config":'
+                + _CONFIG.dump_json(config)
+                + b',"run":'
+                + run.model_dump_json().encode()
+                + b"}"
+            )
+
+    def encode(self, component: Component, event: Event, before: Component | None) -> bytes:
+        """The compact JSON request for one call (no trailing newline)."""
+        return b"".join(
+            (
+                self._head,
+                component.__pydantic_serializer__.to_json(component),
+                b',"event":"',
+                event.encode(),
+                b'","before":',
+                b"null" if before is None else before.__pydantic_serializer__.to_json(before),
+                self._tail,
+            )
+        )
+
+
 def encode_request(
     *,
     protocol: Literal[1, 2],
@@ -81,13 +119,8 @@ def encode_request(
     config: dict[str, Any],
     run: RunInfo,
 ) -> bytes:
-    """The compact JSON request for one call (no trailing newline)."""
-    req: RequestV1 | RequestV2
-    if protocol == 1:
-        req = RequestV1(component=component, event=event, before=before)
-    else:
-        req = RequestV2(component=component, event=event, before=before, config=config, run=run)
-    return req.model_dump_json().encode()
+    """The compact JSON request for one call; see ``RequestEncoder`` for repeated use."""
+    return RequestEncoder(protocol, config, run).encode(component, event, before)
 
 
 def decode_response(data: bytes) -> tuple[ResponseFinding, ...]:
@@ -96,12 +129,11 @@ def decode_response(data: bytes) -> tuple[ResponseFinding, ...]:
     if not text:
         raise BadResponse("empty output (expected one JSON value)")
     try:
-        value = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadResponse(f"output is not one JSON value: {exc}") from exc
-    try:
-        return Response.model_validate(value).findings
+        # One pass in pydantic-core: parse and validate together.
+        return Response.model_validate_json(text).findings
     except ValidationError as exc:
         first = exc.errors()[0]
+        if first["type"] == "json_invalid":
+            raise BadResponse(f"output is not one JSON value: {first['msg']}") from exc
         where = ".".join(str(p) for p in first["loc"]) or "response"
         raise BadResponse(f"invalid response at {where}: {first['msg']}") from exc

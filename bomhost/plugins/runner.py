@@ -21,7 +21,7 @@ from typing import Protocol
 from bomhost.model import ChangeSet, Component, Event, Finding, PluginError, SandboxEvent
 from bomhost.plugins.interface import CallResult, PluginInstance, RunContext, Runtime
 from bomhost.plugins.manifest import LoadedManifest
-from bomhost.plugins.protocol import BadResponse, RunInfo, decode_response, encode_request
+from bomhost.plugins.protocol import BadResponse, RequestEncoder, RunInfo, decode_response
 from bomhost.plugins.registry import runtime_for
 from bomhost.report.model import Distribution, PluginLog, PluginStats
 
@@ -160,16 +160,11 @@ class _Done:
     elapsed_ms: float
 
 
-def _call(plugin: LoadedManifest, inst: PluginInstance, inv: Invocation, run: RunInfo) -> _Done:
+def _call(
+    plugin: LoadedManifest, inst: PluginInstance, encoder: RequestEncoder, inv: Invocation
+) -> _Done:
     m = plugin.manifest
-    request = encode_request(
-        protocol=m.protocol,
-        component=inv.component,
-        event=inv.event,
-        before=inv.before,
-        config=m.config,
-        run=run,
-    )
+    request = encoder.encode(inv.component, inv.event, inv.before)
     subject = inv.subject
     start = time.monotonic()
     result = inst.call(request, subject)
@@ -244,16 +239,20 @@ def run_plugins(
     try:
         calls = [inv for i, p in enumerate(plugins) for inv in plan(p, i, changes)]
         run = RunInfo(bomhost_version=ctx.bomhost_version, now_ms=ctx.now_ms)
+        encoders = [RequestEncoder(p.manifest.protocol, p.manifest.config, run) for p in plugins]
         progress.start(len(calls))
         done: list[_Done | None] = [None] * len(calls)
         if jobs <= 1 or len(calls) <= 1:
             for n, inv in enumerate(calls):
-                done[n] = _call(plugins[inv.plugin], instances[inv.plugin], inv, run)
+                i = inv.plugin
+                done[n] = _call(plugins[i], instances[i], encoders[i], inv)
                 progress.advance()
         else:
             with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="bomhost-plugin") as pool:
                 futures = {
-                    pool.submit(_call, plugins[inv.plugin], instances[inv.plugin], inv, run): n
+                    pool.submit(
+                        _call, plugins[inv.plugin], instances[inv.plugin], encoders[inv.plugin], inv
+                    ): n
                     for n, inv in enumerate(calls)
                 }
                 try:

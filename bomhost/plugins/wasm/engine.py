@@ -19,7 +19,6 @@ import platform
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import wasmtime
@@ -102,9 +101,12 @@ class SandboxEngine:
         """Ticks for ``timeout_ms``; one extra because the first tick may come at once."""
         return math.ceil(timeout_ms / 1000 / self._tick_s) + 1
 
-    @contextlib.contextmanager
-    def running(self) -> Iterator[None]:
-        """Keep the ticker advancing the epoch while at least one call is inside wasm."""
+    def hold(self) -> None:
+        """Keep the ticker advancing the epoch while a plugin is loaded (from load to close).
+
+        Done per loaded plugin rather than per call: a lock and an Event per call cost ~2.4 us
+        of the ~55 us a minimal call takes, and between runs the ticker still sleeps.
+        """
         with self._lock:
             self._active += 1
             self._busy.set()
@@ -113,16 +115,16 @@ class SandboxEngine:
                     target=self._tick_forever, name="bomhost-wasm-epoch", daemon=True
                 )
                 self._ticker.start()
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._active -= 1
-                if self._active == 0:
-                    self._busy.clear()
+
+    def release(self) -> None:
+        """The counterpart of ``hold``; the ticker idles once no plugin is loaded."""
+        with self._lock:
+            self._active -= 1
+            if self._active == 0:
+                self._busy.clear()
 
     def _tick_forever(self) -> None:
-        # Idle (no wakeups) while no call runs; a daemon thread, so it never blocks exit.
+        # Idle (no wakeups) while no plugin is loaded; a daemon thread, so it never blocks exit.
         while True:
             self._busy.wait()
             time.sleep(self._tick_s)

@@ -15,7 +15,7 @@ numbers; nothing a guest does raises out of ``call``.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import wasmtime
@@ -135,6 +135,7 @@ class WasmRuntime:
             raise PluginLoadError(f"plugin {plugin.name!r}: cannot link: {_why(exc)}") from exc
         timeout_ms = effective_timeout_ms(plugin, policy.budgets)
         engine.plan_timeout(timeout_ms)
+        engine.hold()
         return WasmPlugin(
             name=plugin.name,
             engine=engine,
@@ -162,8 +163,13 @@ class WasmPlugin:
     uses_wasi: bool
     has_initialize: bool
 
+    _closed: bool = field(default=False, init=False, repr=False)
+
     def close(self) -> None:
-        """Nothing to release: stores die with each call, the engine with the runtime."""
+        """Let the epoch ticker idle; stores die with each call, the engine with the runtime."""
+        if not self._closed:
+            self._closed = True
+            self.engine.release()
 
     def call(self, request: bytes, subject: str) -> CallResult:
         b = self.budgets
@@ -193,14 +199,13 @@ class WasmPlugin:
         failure: tuple[ErrorKind, str, str, str, dict[str, object]] | None = None
         host.CURRENT.invocation = inv
         try:
-            with self.engine.running():
-                store.set_epoch_deadline(self.engine.deadline_ticks(self.timeout_ms))
-                instance = self.pre.instantiate(store)
-                guest = abi.Guest.bind(store, instance)
-                if self.has_initialize:
-                    abi.invoke(store, abi.export(store, instance, "_initialize"), result=None)
-                ptr = guest.write_request(request)
-                out_ptr, out_len = guest.enrich_call(ptr, len(request))
+            store.set_epoch_deadline(self.engine.deadline_ticks(self.timeout_ms))
+            instance = self.pre.instantiate(store)
+            guest = abi.Guest.bind(store, instance)
+            if self.has_initialize:
+                abi.invoke(store, abi.export(store, instance, "_initialize"), result=None)
+            ptr = guest.write_request(request)
+            out_ptr, out_len = guest.enrich_call(ptr, len(request))
             guest.check_range("response", out_ptr, out_len)
             if out_len <= b.max_output_bytes:
                 output = guest.read_response(out_ptr, out_len)
