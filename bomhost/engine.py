@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -18,10 +18,10 @@ from bomhost import __version__
 from bomhost.diff import diff
 from bomhost.errors import UsageError
 from bomhost.gates import GateOptions, evaluate
+from bomhost.model import ChangeSet
 from bomhost.plugins.interface import RunContext
 from bomhost.plugins.manifest import LoadedManifest, load_manifest
-from bomhost.plugins.runner import Progress, run_plugins
-from bomhost.policy.load import load_policy
+from bomhost.plugins.outcome import PluginOutcome, Progress
 from bomhost.report.model import Enrichment, Report, Sandbox, SbomInfo
 from bomhost.sbom import SbomDocument, SbomFormat, load
 
@@ -84,6 +84,13 @@ def run_diff(opts: DiffOptions, progress: Progress | None = None) -> Report:
     jobs = opts.jobs if opts.jobs is not None else (os.cpu_count() or 1)
     if jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {jobs}")
+    if not (manifests or opts.policy):
+        return _report(opts, warnings, lambda _changes: PluginOutcome())
+
+    # Imported only when plugins run: a plain diff stays free of the plugin machinery.
+    from bomhost.plugins.runner import close_all, load_plugins, run_plugins
+    from bomhost.policy.load import load_policy
+
     ctx = RunContext(
         bomhost_version=__version__,
         now_ms=run_now_ms(),
@@ -91,17 +98,35 @@ def run_diff(opts: DiffOptions, progress: Progress | None = None) -> Report:
         jobs=jobs,
         cache_dir=opts.cache_dir,
     )
+    instances = load_plugins(manifests, ctx)  # refusals stop the run before any SBOM is read
+    try:
+        return _report(
+            opts,
+            warnings,
+            lambda changes: run_plugins(
+                manifests, changes, ctx, jobs=jobs, progress=progress, instances=instances
+            ),
+        )
+    finally:
+        close_all(instances)
 
+
+def _report(
+    opts: DiffOptions,
+    warnings: list[str],
+    enrich: Callable[[ChangeSet], PluginOutcome],
+) -> Report:
+    """Read both SBOMs, diff them, let ``enrich`` run the plugins, and gate the result."""
     old = load(opts.old, opts.fmt)
     new = load(opts.new, opts.fmt)
-    warnings += _sbom_warnings(old) + _sbom_warnings(new)
+    warnings = warnings + _sbom_warnings(old) + _sbom_warnings(new)
     if opts.validate:
         from bomhost.sbom.validate import validate_schema
 
         warnings += [w for w in (validate_schema(old), validate_schema(new)) if w]
     changes = diff(old.components, new.components)
 
-    outcome = run_plugins(manifests, changes, ctx, jobs=jobs, progress=progress)
+    outcome = enrich(changes)
     stats = outcome.stats
     if not opts.timings:
         stats = {k: v.model_copy(update={"elapsed_ms": None}) for k, v in stats.items()}

@@ -206,3 +206,13 @@ def test_project_config_supplies_plugins_and_policy(tmp_path: Path) -> None:
     line = one_error_line(bomhost("diff", OLD, NEW, cwd=tmp_path))
     assert ".bomhost.toml" in line
     assert "polcy" in line
+
+
+def test_a_refused_plugin_stops_the_run_before_any_sbom_is_read(tmp_path: Path) -> None:
+    manifest = tmp_path / "plugin.toml"
+    wat = ROOT / "tests" / "assets" / "wat" / "env_import.wat"
+    manifest.write_text(f'[plugin]\nname = "sneaky"\nexec = "{wat}"\n')
+    # The SBOM does not exist either: the plugin's refusal is what the user hears about.
+    line = one_error_line(bomhost("diff", tmp_path / "missing.json", NEW, "--plugin", manifest))
+    assert "plugin 'sneaky': import env." in line
+    assert "missing.json" not in line

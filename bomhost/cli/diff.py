@@ -130,7 +130,7 @@ def diff_command(
     from bomhost.engine import DiffOptions, run_diff
     from bomhost.errors import ExitCode
     from bomhost.gates import GateOptions, parse_fail_on
-    from bomhost.plugins.runner import summarize_errors
+    from bomhost.plugins.outcome import summarize_errors
     from bomhost.report.interface import render
 
     config = load_config(find_config())

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import math
 import time
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass
 
 from bomhost.model import ChangeSet, Component, Event, Finding, PluginError, SandboxEvent
 from bomhost.plugins.interface import CallResult, PluginInstance, RunContext, Runtime
 from bomhost.plugins.manifest import LoadedManifest
+from bomhost.plugins.outcome import NoProgress, PluginOutcome, Progress
 from bomhost.plugins.protocol import BadResponse, RequestEncoder, RunInfo, decode_response
 from bomhost.plugins.registry import runtime_for
 from bomhost.report.model import Distribution, PluginLog, PluginStats
@@ -31,24 +30,6 @@ STDERR_LEVEL = "stderr"
 
 # bomdrift's order of events; protocol 2's extra events follow.
 EVENT_ORDER: tuple[Event, ...] = ("added", "version-changed", "removed", "license-changed")
-
-
-class Progress(Protocol):
-    """Injected progress display; called from the calling thread only."""
-
-    def start(self, total: int) -> None: ...
-
-    def advance(self) -> None: ...
-
-
-class NoProgress:
-    """The default: no UI in the core."""
-
-    def start(self, total: int) -> None:
-        pass
-
-    def advance(self) -> None:
-        pass
 
 
 @dataclass(frozen=True)
@@ -63,43 +44,6 @@ class Invocation:
     @property
     def subject(self) -> str:
         return self.component.display_id
-
-
-@dataclass(frozen=True)
-class PluginOutcome:
-    """Everything the plugins produced, in deterministic order."""
-
-    findings: tuple[Finding, ...] = ()
-    errors: tuple[PluginError, ...] = ()
-    events: tuple[SandboxEvent, ...] = ()
-    logs: tuple[PluginLog, ...] = ()
-    stats: dict[str, PluginStats] = field(default_factory=dict)
-
-    def summary_lines(self) -> list[str]:
-        """One stderr line per plugin that had failures."""
-        return summarize_errors(self.errors, {k: v.count for k, v in self.stats.items()})
-
-
-def summarize_errors(
-    errors: Iterable[PluginError], calls: Mapping[str, int] | None = None
-) -> list[str]:
-    """``plugin X: 3 of 120 calls failed (2 timeout, 1 bad_output); see ...``, per plugin."""
-    by_plugin: dict[str, Counter[str]] = {}
-    for err in errors:
-        by_plugin.setdefault(err.plugin_name, Counter())[err.error_kind] += 1
-    lines = []
-    for name, kinds in by_plugin.items():
-        failed = sum(kinds.values())
-        total = (calls or {}).get(name)
-        of = f" of {total}" if total is not None else ""
-        detail = ", ".join(
-            f"{n} {k}" for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))
-        )
-        noun = "call" if failed == 1 and total is None else "calls"
-        lines.append(
-            f"plugin {name}: {failed}{of} {noun} failed ({detail}); see enrichment.plugin_errors"
-        )
-    return lines
 
 
 def plan(plugin: LoadedManifest, index: int, changes: ChangeSet) -> list[Invocation]:
@@ -230,12 +174,19 @@ def run_plugins(
     *,
     jobs: int,
     progress: Progress | None = None,
+    instances: Sequence[PluginInstance] | None = None,
 ) -> PluginOutcome:
-    """Load all plugins, call them concurrently (``jobs`` at a time), merge in call order."""
+    """Call every plugin concurrently (``jobs`` at a time) and merge in call order.
+
+    ``instances`` are plugins the caller already loaded (and will close); without them, all
+    plugins are loaded here first, before any component is sent, and closed at the end.
+    """
     if not plugins:
         return PluginOutcome()
     progress = progress or NoProgress()
-    instances = load_plugins(plugins, ctx)
+    owned = instances is None
+    if instances is None:
+        instances = load_plugins(plugins, ctx)
     try:
         calls = [inv for i, p in enumerate(plugins) for inv in plan(p, i, changes)]
         run = RunInfo(bomhost_version=ctx.bomhost_version, now_ms=ctx.now_ms)
@@ -264,7 +215,8 @@ def run_plugins(
                     pool.shutdown(wait=False, cancel_futures=True)
                     raise
     finally:
-        close_all(instances)
+        if owned:
+            close_all(instances)
     results = [d for d in done if d is not None]
     assert len(results) == len(calls)
     return _merge(plugins, calls, results)

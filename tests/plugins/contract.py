@@ -29,7 +29,8 @@ from bomhost import __version__
 from bomhost.model import ChangeSet, Component, ErrorKind, Finding, PluginError, VersionChange
 from bomhost.plugins.interface import RunContext
 from bomhost.plugins.manifest import LoadedManifest
-from bomhost.plugins.runner import PluginOutcome, run_plugins
+from bomhost.plugins.outcome import PluginOutcome
+from bomhost.plugins.runner import run_plugins
 from bomhost.policy.model import Policy
 
 SEVERITIES = ("info", "warning", "error")

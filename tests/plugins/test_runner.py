@@ -11,8 +11,9 @@ import pytest
 from bomhost.errors import ManifestError
 from bomhost.model import ChangeSet, LicenseChange, PluginError, VersionChange
 from bomhost.plugins.manifest import load_manifest
+from bomhost.plugins.outcome import summarize_errors
 from bomhost.plugins.registry import runtime_for
-from bomhost.plugins.runner import distribution, plan, run_plugins, summarize_errors
+from bomhost.plugins.runner import distribution, plan, run_plugins
 from tests.plugins.contract import comp, ctx
 from tests.plugins.util import install, manifest
 

@@ -16,7 +16,8 @@ from bomhost import __version__
 from bomhost.errors import PluginLoadError
 from bomhost.model import ChangeSet, Component
 from bomhost.plugins.interface import RunContext
-from bomhost.plugins.runner import PluginOutcome, run_plugins
+from bomhost.plugins.outcome import PluginOutcome
+from bomhost.plugins.runner import run_plugins
 from bomhost.policy.model import Policy
 from tests.plugins.util import manifest
 

@@ -9,7 +9,8 @@ from bomhost import __version__
 from bomhost.model import ChangeSet
 from bomhost.plugins.interface import RunContext
 from bomhost.plugins.manifest import LoadedManifest
-from bomhost.plugins.runner import PluginOutcome, run_plugins
+from bomhost.plugins.outcome import PluginOutcome
+from bomhost.plugins.runner import run_plugins
 from bomhost.policy.model import Budgets, Policy
 from tests.plugins.contract import NOW_MS
 from tests.plugins.util import manifest
