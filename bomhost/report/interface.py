@@ -12,11 +12,7 @@ from types import MappingProxyType
 from typing import Literal, Protocol, get_args
 
 from bomhost.errors import UsageError
-from bomhost.report.json import render_json
-from bomhost.report.markdown import render_markdown
 from bomhost.report.model import Report
-from bomhost.report.sarif import render_sarif
-from bomhost.report.terminal import SCREEN_LIMIT, render_terminal
 
 OutputFormat = Literal["terminal", "markdown", "json", "sarif", "cyclonedx"]
 OUTPUT_FORMATS: tuple[OutputFormat, ...] = get_args(OutputFormat)
@@ -28,24 +24,34 @@ class Renderer(Protocol):
     def __call__(self, report: Report, /, *, color: bool = False, screen: bool = False) -> str: ...
 
 
+# Each renderer module is imported when its format is asked for: a run renders one format.
+
+
 def _terminal(report: Report, /, *, color: bool = False, screen: bool = False) -> str:
+    from bomhost.report.terminal import SCREEN_LIMIT, render_terminal
+
     return render_terminal(report, color, SCREEN_LIMIT if screen else None)
 
 
 def _markdown(report: Report, /, *, color: bool = False, screen: bool = False) -> str:
+    from bomhost.report.markdown import render_markdown
+
     return render_markdown(report)
 
 
 def _json(report: Report, /, *, color: bool = False, screen: bool = False) -> str:
+    from bomhost.report.json import render_json
+
     return render_json(report)
 
 
 def _sarif(report: Report, /, *, color: bool = False, screen: bool = False) -> str:
+    from bomhost.report.sarif import render_sarif
+
     return render_sarif(report)
 
 
 def _cyclonedx(report: Report, /, *, color: bool = False, screen: bool = False) -> str:
-    # Imported on use: it pulls in cyclonedx-python-lib, which no other format needs.
     from bomhost.report.cyclonedx import render_cyclonedx
 
     return render_cyclonedx(report)
