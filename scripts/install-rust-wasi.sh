@@ -11,5 +11,13 @@ done
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 echo "installing ${missing[*]} with apt-get" >&2
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+# One retry: a CI machine's first apt-get sometimes meets a mirror mid-sync.
+for attempt in 1 2; do
+  if $SUDO apt-get update -qq && \
+     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null; then
+    exit 0
+  fi
+  echo "apt-get failed (attempt $attempt)" >&2
+  sleep 5
+done
+exit 1
