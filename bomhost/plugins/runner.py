@@ -240,12 +240,12 @@ def _merge(
 def _stats(done: Sequence[_Done]) -> PluginStats:
     elapsed = [d.result.usage.elapsed_ms if d.result.usage else d.elapsed_ms for d in done]
     fuel = [
-        float(d.result.usage.fuel)
+        d.result.usage.fuel
         for d in done
         if d.result.usage and d.result.usage.fuel is not None
     ]
     mem = [
-        float(d.result.usage.memory_bytes)
+        d.result.usage.memory_bytes
         for d in done
         if d.result.usage and d.result.usage.memory_bytes is not None
     ]
@@ -257,11 +257,11 @@ def _stats(done: Sequence[_Done]) -> PluginStats:
     )
 
 
-def distribution(values: Sequence[float]) -> Distribution:
+def distribution(values: Sequence[int] | Sequence[float]) -> Distribution:
     """p50/p95/max by the nearest-rank method (an observed value, never interpolated)."""
     ordered = sorted(values)
 
-    def rank(q: float) -> float:
+    def rank(q: float) -> int | float:
         return round(ordered[max(0, math.ceil(q * len(ordered)) - 1)], 3)
 
     return Distribution(p50=rank(0.50), p95=rank(0.95), max=round(ordered[-1], 3))

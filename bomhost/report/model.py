@@ -41,11 +41,11 @@ class Enrichment(_Model):
 
 
 class Distribution(_Model):
-    """p50/p95/max of one per-invocation measure."""
+    """p50/p95/max of one per-invocation measure (observed values: counts stay integers)."""
 
-    p50: float
-    p95: float
-    max: float
+    p50: int | float
+    p95: int | float
+    max: int | float
 
 
 class PluginStats(_Model):
