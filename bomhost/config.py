@@ -30,6 +30,12 @@ class ProjectConfig(BaseModel):
         base = Path(self.source).parent if self.source else Path()
         return str(base / value)
 
+    def policy_path(self, explicit: str | None) -> str | None:
+        """The policy in force: ``--policy`` when given, else this config's, else None."""
+        if explicit is not None or self.policy is None:
+            return explicit
+        return self.resolve(self.policy)
+
 
 def find_config(start: Path | None = None) -> Path | None:
     """The nearest ``.bomhost.toml`` from ``start`` up to the repository root, if any."""

@@ -17,7 +17,7 @@ def plugin_group() -> None:
     "policy_file",
     type=click.Path(readable=False),
     metavar="FILE",
-    help="Sandbox policy (TOML).",
+    help="Sandbox policy (TOML) [default: .bomhost.toml's policy, else built-in strict].",
 )
 @click.option("--output", type=click.Choice(("text", "json")), default="text", show_default=True)
 def check_command(manifest: str, policy_file: str | None, output: str) -> int:
@@ -25,10 +25,13 @@ def check_command(manifest: str, policy_file: str | None, output: str) -> int:
 
     Exit 0 if the plugin would run, 1 if a run would stop on it (the same one-line reason).
     """
+    from bomhost.config import find_config, load_config
     from bomhost.plugins.check import check_plugin
     from bomhost.policy.load import load_policy
 
-    result = check_plugin(manifest, load_policy(policy_file))
+    # The same policy a `bomhost diff` here would use, so the verdict is the same.
+    policy = load_config(find_config()).policy_path(policy_file)
+    result = check_plugin(manifest, load_policy(policy))
     if output == "json":
         click.echo(result.model_dump_json(indent=2))
     else:

@@ -81,8 +81,12 @@ class PersistentPlugin(ProcessPlugin):
         while True:
             stop = chan.pump(deadline, lambda: b"\n" in chan.stdout or chan.stdout_eof)
             if stop == "timeout":
+                # Say what happens next truthfully: a restart only while one is left.
+                after = (
+                    "killed; restarted on the next call" if self.starts < MAX_STARTS else "killed"
+                )
                 return self._retire(
-                    Failure("timeout", f"no answer within {self.timeout_ms} ms; process restarted")
+                    Failure("timeout", f"no answer within {self.timeout_ms} ms; process {after}")
                 )
             if stop == "too_large":
                 return self._retire(

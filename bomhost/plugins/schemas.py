@@ -104,6 +104,10 @@ def write(directory: Path) -> list[Path]:
 
 
 def main(argv: list[str]) -> int:
+    """``python -m bomhost.plugins.schemas [FOLDER]``: write the schemas (default ./protocol)."""
+    if argv and argv[0].startswith("-"):
+        print("usage: python -m bomhost.plugins.schemas [FOLDER]  (default: protocol)")
+        return 0 if argv[0] in ("-h", "--help") else 2
     directory = Path(argv[0]) if argv else Path("protocol")
     for path in write(directory):
         print(path)

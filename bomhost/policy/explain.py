@@ -387,11 +387,17 @@ _HANDLERS: dict[str, Callable[[SandboxEvent, _Ctx], _Parts]] = {
 def render_text(x: Explanation) -> str:
     """The explanation as a few labelled lines, then the snippet, if any."""
     e = x.event
+    if x.change:
+        change = x.change
+    elif e.decision == "allow":
+        change = "none needed: the policy allowed this request"
+    else:
+        change = "no policy change would allow this"
     lines = [
         f"event:        {e.decision} {e.rule_id} {e.reason_code}",
         f"what:         {x.what}",
         f"decided by:   {x.decided_by}",
-        f"to allow it:  {x.change or 'no policy change would allow this'}",
+        f"to allow it:  {change}",
     ]
     if x.snippet:
         lines += ["", "add to the policy:", *("    " + ln for ln in x.snippet.splitlines())]

@@ -68,7 +68,21 @@ def test_restarted_once_after_a_crash_then_given_up(tmp_path: Path) -> None:
 def test_timeout_kills_and_restarts(tmp_path: Path) -> None:
     out = run([persistent(tmp_path, timeout_ms=1_500)], seq("sleep", "pid"))
     assert kinds(out) == [("pkg:npm/sleep@0.0.0", "timeout")]
+    assert (
+        out.errors[0].message
+        == "no answer within 1500 ms; process killed; restarted on the next call"
+    )
     assert len(out.findings) == 1
+
+
+def test_second_timeout_says_no_restart_is_left(tmp_path: Path) -> None:
+    out = run([persistent(tmp_path, timeout_ms=500)], seq("sleep", "sleep", "pid"))
+    assert [e.message for e in out.errors] == [
+        "no answer within 500 ms; process killed; restarted on the next call",
+        "no answer within 500 ms; process killed",
+        "persistent process failed 2 times, not restarted (last: no answer within 500 ms; "
+        "process killed)",
+    ]
 
 
 def test_bad_line_does_not_cost_the_process(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from bomhost.model import Component, Hash
 from bomhost.plugins.protocol import RunInfo, encode_request
-from bomhost.plugins.schemas import render, schemas
+from bomhost.plugins.schemas import main, render, schemas
 
 PROTOCOL = Path(__file__).resolve().parents[2] / "protocol"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "plugins" / "banned-packages"
@@ -69,3 +69,13 @@ def test_manifest_schema_accepts_the_example() -> None:
     jsonschema.validate(example, schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"plugin": {"name": "x", "exec": "y", "timeout_ms": 0}}, schema)
+
+
+def test_help_is_not_taken_for_a_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["--help"]) == 0
+    assert "usage: python -m bomhost.plugins.schemas" in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []

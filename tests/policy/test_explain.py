@@ -13,7 +13,7 @@ from bomhost.cli import run
 from bomhost.errors import ReportError, UsageError
 from bomhost.model import ChangeSet, SandboxEvent
 from bomhost.policy.broker import Broker
-from bomhost.policy.explain import explain, load_event
+from bomhost.policy.explain import explain, load_event, render_text
 from bomhost.policy.load import load_policy
 from bomhost.report.model import Report, Sandbox, SbomInfo
 
@@ -229,3 +229,16 @@ def test_system_file_denial_warns_and_scopes_the_grant_to_the_plugin() -> None:
     assert x.snippet.startswith('[plugins.snoop.imports]\nextend = ["bomdrift.read_file"]\n')
     assert "[[plugins.snoop.fs.read]]" in x.snippet
     assert "\n[[fs.read]]" not in x.snippet
+
+
+def test_an_allowed_request_needs_no_change() -> None:
+    event = SandboxEvent(
+        plugin_name="reader",
+        component_purl="pkg:npm/a@1",
+        decision="allow",
+        rule_id="lists",
+        reason_code="fs_read",
+        context={"path": "banned.txt", "resolved": "/srv/banned.txt", "bytes": 12},
+    )
+    text = render_text(explain(event))
+    assert "to allow it:  none needed: the policy allowed this request" in text

@@ -47,6 +47,21 @@ def test_policy_file_grants_the_import(tmp_path: Path, capsys: pytest.CaptureFix
     ]
 
 
+def test_project_config_policy_is_used_as_a_run_would(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    m = wat(tmp_path, "wasi_path_open")
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    (project / "p.toml").write_text(
+        '[imports]\nallow = ["wasi_snapshot_preview1.path_open"]\n', encoding="utf-8"
+    )
+    (project / ".bomhost.toml").write_text('policy = "p.toml"\n', encoding="utf-8")
+    monkeypatch.chdir(project)
+    assert cli(["plugin", "check", str(m.path)]) == 0
+    assert "ok: the plugin would run" in capsys.readouterr().out
+
+
 def test_example_plugin_checks_ok() -> None:
     result = check_plugin(ROOT / "examples/plugins/banned-packages-wasm/plugin.toml", Policy())
     assert result.ok
