@@ -42,23 +42,34 @@ class DiffOptions:
     cache_dir: str | None = None
 
 
+def _source_date_epoch() -> str | None:
+    # Empty means unset (a CI step clears a variable with `SOURCE_DATE_EPOCH=`), and surrounding
+    # blanks are ignored: bomdrift reads it the same way, so such a job keeps running.
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return epoch or None
+
+
 def run_now_ms() -> int:
     """The run's fixed "now": SOURCE_DATE_EPOCH when set (reproducible builds), else the clock."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    epoch = _source_date_epoch()
     if epoch is None:
         return int(time.time() * 1000)
     try:
-        return int(epoch) * 1000
+        seconds = int(epoch)
     except ValueError as exc:
         raise UsageError(f"SOURCE_DATE_EPOCH must be an integer, got {epoch!r}") from exc
+    # Years 1..9999: what a report timestamp can show (and bomdrift's time crate accepts).
+    if not -62_135_596_800 <= seconds <= 253_402_300_799:
+        raise UsageError(f"SOURCE_DATE_EPOCH is out of range (years 1 to 9999): {epoch}")
+    return seconds * 1000
 
 
 def generated_at() -> str | None:
     """The report's timestamp: only from SOURCE_DATE_EPOCH, so default output is byte-stable."""
-    if os.environ.get("SOURCE_DATE_EPOCH") is None:
+    if _source_date_epoch() is None:
         return None
     stamp = datetime.fromtimestamp(run_now_ms() / 1000, tz=UTC)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return stamp.isoformat().replace("+00:00", "Z")  # zero-padded year, unlike strftime
 
 
 def _info(doc: SbomDocument) -> SbomInfo:

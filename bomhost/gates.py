@@ -41,6 +41,27 @@ FAIL_ON_HELP: dict[str, str] = {
 }
 
 
+# bomdrift's --fail-on values that gate on its built-in network enrichers (OSV, KEV, registry
+# metadata, typosquat lists, licence policy), which bomhost does not have. Accepting them would
+# make a gate that can never trip, so each is refused with what to use instead.
+BOMDRIFT_ONLY_FAIL_ON: dict[str, str] = {
+    "cve": "bomhost has no built-in OSV lookup; run a vulnerability plugin and gate with "
+    "--fail-on plugin-finding (or warning/error)",
+    "critical-cve": "bomhost has no built-in OSV lookup; run a vulnerability plugin that reports "
+    "high/critical advisories as severity error and gate with --fail-on error",
+    "kev": "bomhost has no built-in CISA KEV lookup; report KEV entries from a plugin and gate "
+    "with --fail-on error",
+    "typosquat": "bomhost has no built-in typosquat list; run a typosquat plugin and gate with "
+    "--fail-on plugin-finding",
+    "license-violation": "bomhost has no built-in licence policy; run a licence plugin and gate "
+    "with --fail-on plugin-finding",
+    "recently-published": "bomhost has no built-in registry lookup; run a registry plugin and "
+    "gate with --fail-on plugin-finding",
+    "deprecated": "bomhost has no built-in registry lookup; run a registry plugin and gate with "
+    "--fail-on plugin-finding",
+}
+
+
 @dataclass(frozen=True)
 class GateOptions:
     """The gates a run was asked to enforce."""
@@ -59,6 +80,10 @@ def parse_fail_on(values: Iterable[str]) -> frozenset[str]:
             item = item.strip()
             if not item:
                 continue
+            if item in BOMDRIFT_ONLY_FAIL_ON:
+                raise UsageError(
+                    f"--fail-on {item}: bomdrift-only value; {BOMDRIFT_ONLY_FAIL_ON[item]}"
+                )
             if item not in FAIL_ON_VALUES:
                 raise UsageError(
                     f"--fail-on: unknown value {item!r} (expected one of {', '.join(FAIL_ON_VALUES)})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -16,6 +17,26 @@ from bomhost.gates import FAIL_ON_HELP, FAIL_ON_VALUES
 _INPUT = click.Path(readable=False)
 
 OUTPUTS = ("terminal", "markdown", "json", "sarif", "cyclonedx")
+
+# bomdrift's switches that turn off one of its network enrichers. bomhost has none of those
+# enrichers, so each switch is already in force: accepted and ignored, so that a bomdrift
+# command line (CI usually passes --no-osv --no-maintainer-age) runs unchanged.
+BOMDRIFT_NOOP_FLAGS = (
+    "--no-osv",
+    "--no-osv-cache",
+    "--no-epss",
+    "--no-kev",
+    "--no-maintainer-age",
+    "--no-registry",
+)
+
+
+def _bomdrift_noop_flags(command: Callable[..., int]) -> Callable[..., int]:
+    for flag in reversed(BOMDRIFT_NOOP_FLAGS):
+        command = click.option(
+            flag, is_flag=True, hidden=True, expose_value=False, help="bomdrift's; a no-op"
+        )(command)
+    return command
 
 
 def _use_color(stream_is_tty: bool) -> bool:
@@ -51,10 +72,8 @@ def _write(text: str, output_file: str | None) -> None:
 @click.option(
     "--output",
     type=click.Choice(OUTPUTS),
-    default="terminal",
-    show_default=True,
-    help="Report format; terminal falls back to markdown when stdout is not a TTY; cyclonedx is a "
-    "CycloneDX 1.6 BOM of the added and version-changed components.",
+    help="Report format [default: terminal]; terminal falls back to markdown when stdout is not a "
+    "TTY; cyclonedx is a CycloneDX 1.6 BOM of the added and version-changed components.",
 )
 @click.option("--output-file", metavar="PATH", help="Write the report here (atomically).")
 @click.option(
@@ -109,10 +128,11 @@ def _write(text: str, output_file: str | None) -> None:
     is_flag=True,
     help="Keep wall-clock times in sandbox.stats (makes the JSON report differ run to run).",
 )
+@_bomdrift_noop_flags
 def diff_command(
     old: str,
     new: str,
-    output: str,
+    output: str | None,
     output_file: str | None,
     fmt: str,
     fail_on: tuple[str, ...],
@@ -134,8 +154,7 @@ def diff_command(
     from bomhost.report.interface import render
 
     config = load_config(find_config())
-    if policy is None and config.policy is not None:
-        policy = config.resolve(config.policy)
+    policy = config.policy_path(policy)
     # Command-line options win: --plugin replaces the config's list rather than adding to it.
     all_plugins = plugins or tuple(config.resolve(p) for p in config.plugins)
     gates = GateOptions(
@@ -165,12 +184,16 @@ def diff_command(
     )
 
     color = screen = False
-    if output == "terminal" and output_file is None:
+    if output in (None, "terminal"):
         if sys.stdout.isatty():
-            color, screen = _use_color(True), True
-        else:
+            if output_file is None:
+                color, screen = _use_color(True), True
+        elif output_file is None or output is None:
+            # Not a TTY: Markdown, as bomdrift. bomdrift does so also into --output-file, which
+            # is how its CI jobs write the PR comment; only an explicit --output terminal
+            # --output-file keeps the (uncapped) terminal text.
             output = "markdown"
-    _write(render(report, output, color=color, screen=screen), output_file)
+    _write(render(report, output or "terminal", color=color, screen=screen), output_file)
 
     for warning in report.warnings:
         click.echo(f"bomhost: warning: {warning}", err=True)

@@ -41,6 +41,9 @@ STDERR_CAP = 64 * 1024
 _CHUNK = 64 * 1024
 # Without a pidfd the exit is polled; this bounds how late a plain exit is noticed.
 _POLL_S = 0.02
+# One select() waits at most this long: bomdrift accepts any timeout_ms up to TOML's i64 maximum,
+# which as one wait would overflow the platform's time_t; the loop simply waits again.
+_MAX_WAIT_S = 3600.0
 
 PumpStop = Literal["done", "timeout", "too_large"]
 
@@ -182,6 +185,7 @@ class Channel:
             if remaining <= 0:
                 return "timeout"
             wait = remaining if self._pidfd is not None or self.exited else min(remaining, _POLL_S)
+            wait = min(wait, _MAX_WAIT_S)
             for key, _ in self._sel.select(wait):
                 fd = key.fd
                 if fd == self._out:
@@ -294,12 +298,22 @@ def spawn_failure(exec_path: str, exc: OSError) -> Failure:
     return Failure("spawn_failed", f"cannot start {exec_path}: {detail}")
 
 
+def _exec_hint(exec_: str) -> str:
+    """Why a plausible-looking ``exec`` is not found: bomdrift takes one path, verbatim."""
+    if exec_.startswith("~"):
+        return " (exec is a path: ~ is not expanded, as in bomdrift)"
+    if any(ch.isspace() for ch in exec_):
+        return " (exec is one path with no arguments, as in bomdrift: use a wrapper script)"
+    return ""
+
+
 def check_executable(plugin: LoadedManifest) -> str:
     """The exec path, after refusing a missing, non-executable or pin-mismatched file."""
     path = plugin.exec_path
     if not path.is_file():
         raise PluginLoadError(
             f"plugin {plugin.name!r}: exec {path} does not exist or is not a file"
+            + _exec_hint(plugin.manifest.exec)
         )
     if not os.access(path, os.X_OK):
         raise PluginLoadError(f"plugin {plugin.name!r}: exec {path} is not executable (chmod +x)")

@@ -26,14 +26,20 @@ class PluginManifest(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
-    name: str = Field(min_length=1, description="Plugin name, used in reports.")
-    description: str | None = Field(default=None, description="Free text.")
+    # strict: bomdrift's serde/toml rejects ``timeout_ms = "5000"``, ``5000.0`` or ``true``
+    # (which pydantic's lax mode would read as 5000, 5000 and 1 ms), and ``name = 1``.
+    name: str = Field(min_length=1, strict=True, description="Plugin name, used in reports.")
+    description: str | None = Field(default=None, strict=True, description="Free text.")
     exec: str = Field(
         min_length=1,
+        strict=True,
         description="Executable (external) or .wasm/.wat module, relative to the manifest's folder.",
     )
     timeout_ms: int = Field(
-        default=5000, gt=0, description="Per-call wall-clock limit; 0 is an error (as bomdrift)."
+        default=5000,
+        gt=0,
+        strict=True,
+        description="Per-call wall-clock limit; 0 is an error (as bomdrift).",
     )
     invoke_on: tuple[Event, ...] = Field(
         default=("added", "version-changed"),
@@ -156,5 +162,7 @@ def load_manifest(path: str | Path) -> LoadedManifest:
         manifest = PluginManifest.model_validate({k: v for k, v in table.items() if k in known})
     except ValidationError as exc:
         raise ManifestError(f"{p}: {first_error(exc)}") from exc
-    exec_path = (p.parent / manifest.exec).resolve()
+    # absolute(), not resolve(): bomdrift runs the joined path as written, and a symlinked exec
+    # (a multi-call binary, a wrapper that reads $0) must see the name it was given.
+    exec_path = (p.parent / Path(manifest.exec)).absolute()
     return LoadedManifest(manifest=manifest, path=p, exec_path=exec_path, warnings=warnings)

@@ -123,9 +123,27 @@ def encode_request(
     return RequestEncoder(protocol, config, run).encode(component, event, before)
 
 
+# Rust's ``str::trim`` (what bomdrift applies to stdout) removes Unicode White_Space, not only
+# ASCII: a plugin that ends its output with U+00A0 or U+2028 works there, so it must work here.
+_UNICODE_WS = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def _trim(data: bytes) -> bytes:
+    text = data.strip()
+    if text and (text[0] >= 0x80 or text[-1] >= 0x80):  # rare: only then decode
+        try:
+            return text.decode("utf-8").strip(_UNICODE_WS).encode("utf-8")
+        except UnicodeDecodeError:
+            return text  # not UTF-8: the parser names the problem
+    return text
+
+
 def decode_response(data: bytes) -> tuple[ResponseFinding, ...]:
     """Parse a plugin's whole (trimmed) output as one response, or raise ``BadResponse``."""
-    text = data.strip()
+    text = _trim(data)
     if not text:
         raise BadResponse("empty output (expected one JSON value)")
     try:

@@ -239,11 +239,7 @@ def _merge(
 
 def _stats(done: Sequence[_Done]) -> PluginStats:
     elapsed = [d.result.usage.elapsed_ms if d.result.usage else d.elapsed_ms for d in done]
-    fuel = [
-        d.result.usage.fuel
-        for d in done
-        if d.result.usage and d.result.usage.fuel is not None
-    ]
+    fuel = [d.result.usage.fuel for d in done if d.result.usage and d.result.usage.fuel is not None]
     mem = [
         d.result.usage.memory_bytes
         for d in done

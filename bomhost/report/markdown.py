@@ -43,6 +43,7 @@ DEFAULT_MAX_CHARS = GITHUB_COMMENT_LIMIT - 536
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _MD_PUNCT = re.compile(r"([\\`*_\[\]|~])")
+_BACKTICKS = re.compile(r"`+")
 
 _SEVERITY_BADGE: dict[Severity, str] = {
     "info": "\u2139\ufe0f info",  # the information-source emoji, as bomdrift prints
@@ -61,6 +62,21 @@ def _text(value: str) -> str:
 def _code(value: str) -> str:
     """An identifier: escaped, in ``<code>`` so GitHub neither links nor mentions inside it."""
     return f"<code>{_text(value)}</code>"
+
+
+def _tick(value: str) -> str:
+    """An identifier as a backtick code span, as bomdrift writes purls and rule ids.
+
+    Safe for any content: a code span shows its text literally (no HTML, links or mentions), and
+    its fence is one backtick longer than the longest run inside, so the content cannot close
+    it; content that starts or ends with a backtick or space is padded, as CommonMark requires.
+    Only for list items: in a table a ``|`` would still split the cell, so tables use ``_code``.
+    """
+    text = _CONTROL.sub(" ", value)
+    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(text)), default=0) + 1)
+    if text[:1] in ("`", " ") or text[-1:] in ("`", " "):
+        text = f" {text} "
+    return f"{fence}{text}{fence}"
 
 
 def _width(text: str) -> int:
@@ -224,8 +240,9 @@ def _sections(report: Report, summary: Summary) -> list[_Section]:
         by_plugin: dict[str, list[str]] = {}
         for f in enrichment.plugin_findings:
             line = (
-                f"- {_SEVERITY_BADGE[f.severity]} · {_code(f.component_purl)} · {_text(f.kind)}"
-                f" — {_text(f.message)} ({_code(f.rule_id)})\n"
+                # bomdrift's row: "- <badge> · `purl` · kind — message (`rule_id`)".
+                f"- {_SEVERITY_BADGE[f.severity]} · {_tick(f.component_purl)} · {_text(f.kind)}"
+                f" — {_text(f.message)} ({_tick(f.rule_id)})\n"
             )
             by_plugin.setdefault(f.plugin_name, []).append(line)
         groups = [

@@ -119,8 +119,7 @@ def test_plugin_findings_grouped_by_plugin_in_name_order() -> None:
 
     assert section.index("**age-check** (1)") < section.index("**banned-packages** (2)")
     assert (
-        "- ❌ error · <code>pkg:npm/left-pad@1.3.0</code> · banned — left-pad is banned"
-        " (<code>banned/left-pad</code>)"
+        "- ❌ error · `pkg:npm/left-pad@1.3.0` · banned — left-pad is banned (`banned/left-pad`)"
     ) in section
 
 
