@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
@@ -68,26 +68,32 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+# Upper bounds: what wasmtime and a 32-bit guest can honour. Beyond them a value would be
+# truncated silently in the C API (fuel is a u64; guest memory is at most 4 GiB).
+Fuel = Annotated[int, Field(gt=0, le=2**63 - 1)]
+TimeoutMs = Annotated[int, Field(gt=0, le=86_400_000)]  # a day
+GuestBytes = Annotated[int, Field(gt=0, le=2**32)]
+LogBytes = Annotated[int, Field(ge=0, le=2**32)]
+
+
 class Budgets(_Strict):
     """Per-invocation limits; the strict defaults suit a plugin that only inspects its request."""
 
-    fuel: int = Field(default=100_000_000, gt=0, description="WASM operators per invocation.")
-    timeout_ms: int = Field(default=1_000, gt=0, description="Wall clock per invocation.")
-    memory_bytes: int = Field(default=64 * 1024 * 1024, gt=0, description="Linear memory ceiling.")
-    max_output_bytes: int = Field(default=1024 * 1024, gt=0, description="Response size cap.")
-    max_log_bytes: int = Field(
-        default=16 * 1024, ge=0, description="Log bytes kept per invocation."
-    )
+    fuel: Fuel = Field(default=100_000_000, description="WASM operators per invocation.")
+    timeout_ms: TimeoutMs = Field(default=1_000, description="Wall clock per invocation.")
+    memory_bytes: GuestBytes = Field(default=64 * 1024 * 1024, description="Linear memory ceiling.")
+    max_output_bytes: GuestBytes = Field(default=1024 * 1024, description="Response size cap.")
+    max_log_bytes: LogBytes = Field(default=16 * 1024, description="Log bytes kept per invocation.")
 
 
 class PluginBudgets(_Strict):
     """``[plugins.NAME.budgets]``: any field given replaces the top-level value for that plugin."""
 
-    fuel: int | None = Field(default=None, gt=0)
-    timeout_ms: int | None = Field(default=None, gt=0)
-    memory_bytes: int | None = Field(default=None, gt=0)
-    max_output_bytes: int | None = Field(default=None, gt=0)
-    max_log_bytes: int | None = Field(default=None, ge=0)
+    fuel: Fuel | None = None
+    timeout_ms: TimeoutMs | None = None
+    memory_bytes: GuestBytes | None = None
+    max_output_bytes: GuestBytes | None = None
+    max_log_bytes: LogBytes | None = None
 
 
 class Imports(_Strict):

@@ -111,3 +111,20 @@ def test_presets_grant_what_they_say(tmp_path: Path) -> None:
     ]
     dev = load_policy(ROOT / "policies" / "dev.toml")
     assert dev.fs.read[0].resolved == str(ROOT / "policies")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("fuel", 2**64),  # wasmtime's fuel is a u64: a larger value would be cut silently
+        ("timeout_ms", 9_223_372_036_854_775_807),
+        ("memory_bytes", 2**32 + 1),  # beyond a 32-bit guest's address space
+    ],
+)
+def test_budgets_beyond_what_the_sandbox_can_honour_are_errors(
+    tmp_path: Path, key: str, value: int
+) -> None:
+    policy = tmp_path / "p.toml"
+    policy.write_text(f"[budgets]\n{key} = {value}\n[plugins.x.budgets]\n")
+    with pytest.raises(PolicyError, match=rf"budgets\.{key}: Input should be less than or equal"):
+        load_policy(policy)
