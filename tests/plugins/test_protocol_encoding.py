@@ -8,6 +8,7 @@ import pytest
 
 from bomhost.model import Component, Event, Hash
 from bomhost.plugins.protocol import RequestEncoder, RequestV1, RequestV2, RunInfo
+from tests.report.test_json import COMPONENT_KEYS
 
 RUN = RunInfo(bomhost_version="0.1.0", now_ms=1_700_000_000_000)
 LEFT_PAD = Component(
@@ -45,15 +46,4 @@ def test_encoder_matches_the_models(
 def test_protocol_1_is_bomdrifts_envelope_field_for_field() -> None:
     sent = json.loads(RequestEncoder(1, {"ignored": 1}, RUN).encode(LEFT_PAD, "added", None))
     assert list(sent) == ["protocol_version", "component", "event", "before"]
-    assert list(sent["component"]) == [
-        "name",
-        "version",
-        "ecosystem",
-        "purl",
-        "licenses",
-        "supplier",
-        "hashes",
-        "relationship",
-        "source_url",
-        "bom_ref",
-    ]
+    assert list(sent["component"]) == COMPONENT_KEYS  # bomdrift's Component, in order
