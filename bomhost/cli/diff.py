@@ -39,9 +39,9 @@ def _bomdrift_noop_flags(command: Callable[..., int]) -> Callable[..., int]:
     return command
 
 
-def _use_color(stream_is_tty: bool) -> bool:
+def _color_allowed() -> bool:
     # https://no-color.org: any non-empty NO_COLOR disables colour.
-    return stream_is_tty and not os.environ.get("NO_COLOR")
+    return not os.environ.get("NO_COLOR")
 
 
 def _write(text: str, output_file: str | None) -> None:
@@ -187,7 +187,7 @@ def diff_command(
     if output in (None, "terminal"):
         if sys.stdout.isatty():
             if output_file is None:
-                color, screen = _use_color(True), True
+                color, screen = _color_allowed(), True
         elif output_file is None or output is None:
             # Not a TTY: Markdown, as bomdrift. bomdrift does so also into --output-file, which
             # is how its CI jobs write the PR comment; only an explicit --output terminal
