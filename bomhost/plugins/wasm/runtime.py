@@ -246,6 +246,10 @@ class WasmPlugin:
         finally:
             host.CURRENT.invocation = None
         elapsed_ms = (time.perf_counter() - started) * 1000
+        if inv.fuel_exhausted and (failure is None or failure[0] == "trap"):
+            # A host call could not pay (host.charge_host_call): the fuel budget, whatever the
+            # guest did with the error code it got.
+            failure = self._fuel_failure(b, 0)
         if inv.fault is not None and failure is None:
             failure = ("trap", inv.fault, "abi.bounds", "host_call_fault", {})
         usage = Usage(
@@ -294,6 +298,17 @@ class WasmPlugin:
             {"limit": limit, "used": used},
         )
 
+    def _fuel_failure(
+        self, b: Budgets, left: int
+    ) -> tuple[ErrorKind, str, str, str, dict[str, object]]:
+        return (
+            "out_of_fuel",
+            f"fuel budget of {b.fuel} units exhausted",
+            "budgets.fuel",
+            "fuel_exhausted",
+            {"limit": b.fuel, "used": b.fuel - left},
+        )
+
     def _classify_trap(
         self,
         exc: wasmtime.Trap,
@@ -304,13 +319,7 @@ class WasmPlugin:
     ) -> tuple[ErrorKind, str, str, str, dict[str, object]]:
         code = exc.trap_code
         if code == wasmtime.TrapCode.OUT_OF_FUEL:
-            return (
-                "out_of_fuel",
-                f"fuel budget of {b.fuel} units exhausted",
-                "budgets.fuel",
-                "fuel_exhausted",
-                {"limit": b.fuel, "used": b.fuel - store.get_fuel()},
-            )
+            return self._fuel_failure(b, store.get_fuel())
         if code == wasmtime.TrapCode.INTERRUPT:
             return (
                 "timeout",
