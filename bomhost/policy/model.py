@@ -41,9 +41,12 @@ BOMDRIFT_FUNCTIONS: tuple[str, ...] = (
     "bomdrift.now_ms",
     "bomdrift.read_file",
     "bomdrift.http_get",
+    "bomdrift.http_request",
 )
 READ_FILE = "bomdrift.read_file"
 HTTP_GET = "bomdrift.http_get"
+HTTP_REQUEST = "bomdrift.http_request"
+HttpMethod = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
 # WASI functions that block the calling thread (poll_oneoff sleeps). An epoch deadline cannot
 # interrupt a host call, so no policy may grant them: a grant is an error, not a silent no-op.
@@ -175,10 +178,11 @@ class FsReadRule(_Strict):
 
 
 class NetAllowRule(_Strict):
-    """``[[net.allow]]``: one scheme, host (exact or ``*.suffix``) and port plugins may GET from.
+    """``[[net.allow]]``: one scheme, host (exact or ``*.suffix``) and port plugins may reach.
 
     The quotas are per plugin and per run; ``timeout_ms`` bounds each request, and never beyond
-    the time the invocation has left.
+    the time the invocation has left. ``methods`` lists what ``bomdrift.http_request`` may send
+    (``http_get`` is a GET); ``max_egress_bytes`` counts request heads and bodies.
     """
 
     id: str = Field(pattern=_RULE_ID)
@@ -189,6 +193,7 @@ class NetAllowRule(_Strict):
     max_response_bytes: int | None = Field(default=None, gt=0)
     max_egress_bytes: int | None = Field(default=None, gt=0)
     timeout_ms: int = Field(default=1_000, gt=0)
+    methods: tuple[HttpMethod, ...] = Field(default=("GET",), min_length=1)
 
     @field_validator("host")
     @classmethod
