@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bomhost import __version__
+from bomhost import __version__, builtins
 from bomhost.diff import diff
 from bomhost.errors import UsageError
 from bomhost.gates import GateOptions, evaluate
@@ -90,7 +90,8 @@ def _sbom_warnings(doc: SbomDocument) -> list[str]:
 
 def run_diff(opts: DiffOptions, progress: Progress | None = None) -> Report:
     """Read, diff, enrich and gate; raise ``BomhostError`` for anything the user must fix."""
-    manifests: list[LoadedManifest] = [load_manifest(p) for p in opts.plugins]
+    # builtin:NAME names a first-party plugin shipped in the package (bomhost/builtins/).
+    manifests: list[LoadedManifest] = [load_manifest(builtins.resolve(p)) for p in opts.plugins]
     warnings: list[str] = [w for m in manifests for w in m.warnings]
     jobs = opts.jobs if opts.jobs is not None else (os.cpu_count() or 1)
     if jobs < 1:
@@ -105,7 +106,7 @@ def run_diff(opts: DiffOptions, progress: Progress | None = None) -> Report:
     ctx = RunContext(
         bomhost_version=__version__,
         now_ms=run_now_ms(),
-        policy=load_policy(opts.policy),
+        policy=builtins.with_fragments(load_policy(opts.policy), manifests),
         jobs=jobs,
         cache_dir=opts.cache_dir,
     )
