@@ -103,10 +103,17 @@ def run_diff(opts: DiffOptions, progress: Progress | None = None) -> Report:
     from bomhost.plugins.runner import close_all, load_plugins, run_plugins
     from bomhost.policy.load import load_policy
 
+    policy = builtins.with_fragments(load_policy(opts.policy), manifests)
+    rules = list(policy.net.allow) + [r for t in policy.plugins.values() for r in t.net.allow]
+    warnings += [
+        f"policy: rule {r.id}: header {h} dropped (an environment variable it names is not set)"
+        for r in rules
+        for h in r.dropped_headers
+    ]
     ctx = RunContext(
         bomhost_version=__version__,
         now_ms=run_now_ms(),
-        policy=builtins.with_fragments(load_policy(opts.policy), manifests),
+        policy=policy,
         jobs=jobs,
         cache_dir=opts.cache_dir,
     )

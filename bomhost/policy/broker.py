@@ -300,10 +300,12 @@ class InvocationBroker:
         if method not in rule.methods:
             ctx["methods"] = list(rule.methods)
             return self._record(DENIED, "deny", rule.id, "net_method_denied", ctx)
+        injected = {k.lower() for k, _ in rule.injected_headers}
         refused = sorted(
             k.lower()
             for k, v in guest_headers
             if k.lower() in HOST_HEADERS
+            or k.lower() in injected
             or k.lower().startswith("proxy-")
             or not _HEADER_NAME.match(k)
             or not _HEADER_VALUE.match(v)
@@ -320,6 +322,12 @@ class InvocationBroker:
             return self._record(TIMED_OUT, "deny", rule.id, "net_timeout", ctx)
 
         headers = _request_headers(scheme, host, port) + list(guest_headers)
+        if rule.injected_headers:
+            # Names only in the event: the values are the operator's secrets.
+            headers += rule.injected_headers
+            ctx["injected_headers"] = sorted(injected)
+        if rule.dropped_headers:
+            ctx["dropped_headers"] = sorted(k.lower() for k in rule.dropped_headers)
         if body is not None:
             headers.append(("Content-Length", str(len(body))))
         egress = _egress(method, path, headers) + len(body or b"")

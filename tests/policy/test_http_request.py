@@ -37,14 +37,11 @@ port = {port}
     )
 
 
-def _call(
-    tmp: Path, policy: Policy, request: object
-) -> tuple[list[str], list[tuple[str, str, str]], PluginOutcome]:
+def write_module(tmp: Path, request: object) -> Path:
+    """A WAT plugin that makes ``request`` (JSON) through bomdrift.http_request."""
     raw = request if isinstance(request, str) else json.dumps(request)
     # WAT string escaping: the module's data segment then holds exactly the request bytes.
-    escaped = (
-        raw.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "\\0d").replace("\n", "\\0a")
-    )
+    escaped = raw.replace("\\", "\\\\").replace('"', '\\"')
     wat = (
         TEMPLATE.read_text(encoding="utf-8")
         .replace("@FUNC@", "http_request")
@@ -54,7 +51,13 @@ def _call(
     )
     module = tmp / "http_request.wat"
     module.write_text(wat, encoding="utf-8")
-    plugin = manifest(tmp, module, name="probe")
+    return module
+
+
+def _call(
+    tmp: Path, policy: Policy, request: object
+) -> tuple[list[str], list[tuple[str, str, str]], PluginOutcome]:
+    plugin = manifest(tmp, write_module(tmp, request), name="probe")
     ctx = RunContext(bomhost_version=__version__, now_ms=0, policy=policy, jobs=1)
     out = run_plugins([plugin], _components(1), ctx, jobs=1)
     return _messages(out), _reasons(out), out
