@@ -40,6 +40,7 @@ class DiffOptions:
     timings: bool = False
     validate: bool = False
     cache_dir: str | None = None
+    http_cache: bool = True
 
 
 def _source_date_epoch() -> str | None:
@@ -116,6 +117,7 @@ def run_diff(opts: DiffOptions, progress: Progress | None = None) -> Report:
         policy=policy,
         jobs=jobs,
         cache_dir=opts.cache_dir,
+        http_cache=opts.http_cache,
     )
     instances = load_plugins(manifests, ctx)  # refusals stop the run before any SBOM is read
     try:

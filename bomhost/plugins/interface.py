@@ -63,6 +63,7 @@ class RunContext:
     policy: Policy
     jobs: int = 1
     cache_dir: str | None = None
+    http_cache: bool = True  # False: --no-cache, the broker neither reads nor writes responses
     extra: dict[str, object] = field(default_factory=dict)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import io
 import os
 import re
 import socket
@@ -31,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bomhost import __version__
 from bomhost.model import Decision, SandboxEvent
+from bomhost.policy.cache import ResponseCache, cache_key
 from bomhost.policy.model import FsReadRule, HttpMethod, NetAllowRule, Policy, valid_host
 
 DENIED = -1
@@ -348,8 +350,20 @@ class InvocationBroker:
             used = self.broker.counters.used(over)
             ctx.update(quota=name, limit=limit, used=used)
             return self._record(QUOTA, "deny", rule.id, "net_quota_exceeded", ctx)
+        cache = self.broker.cache if rule.cache_ttl_s else None
+        entry = cache_key(method, url, body)
+        if cache is not None and (hit := cache.get(entry, rule.cache_ttl_s)) is not None:
+            # A hit counts against the quotas like a live request (taken above), so a cached
+            # run behaves as an uncached one; only the connection is saved.
+            ctx["cached"] = True
+            stream = io.BytesIO(hit)
+            quotas = self._quotas(rule.id, {}, {"max_response_bytes": rule.max_response_bytes})
+            return self._bounded_read(stream.read, rule.id, "net", quotas, buf_cap, ctx)
         request = (method, headers, body)
-        return self._fetch(rule, (scheme, host, port, path), request, timeout, buf_cap, ctx)
+        got = self._fetch(rule, (scheme, host, port, path), request, timeout, buf_cap, ctx)
+        if cache is not None and isinstance(got, bytes):
+            cache.put(entry, got)  # complete 2xx bodies only: anything else is a negative code
+        return got
 
     def _fetch(
         self,
@@ -429,6 +443,7 @@ class Broker:
     """
 
     policy: Policy
+    cache: ResponseCache | None = None  # None: --no-cache (rules' cache_ttl_s then ignored)
     lock: threading.Lock = field(default_factory=threading.Lock)
     counters: _Counters = field(default_factory=_Counters, init=False, repr=False)
     _effective: dict[str, Policy] = field(default_factory=dict, init=False, repr=False)

@@ -199,6 +199,7 @@ class NetAllowRule(_Strict):
     # secret), expanded once at load into a private field only the broker reads.
     headers: dict[str, str] = Field(default_factory=dict)
     on_missing_env: Literal["error", "drop"] = "error"
+    cache_ttl_s: int = Field(default=0, ge=0, le=30 * 86_400)  # 0: not cached
     _injected: tuple[tuple[str, str], ...] = PrivateAttr(default=())
     _dropped: tuple[str, ...] = PrivateAttr(default=())
 

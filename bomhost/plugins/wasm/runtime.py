@@ -25,8 +25,9 @@ from bomhost.model import ErrorKind, SandboxEvent
 from bomhost.plugins.interface import CallResult, Failure, RunContext, Usage
 from bomhost.plugins.manifest import LoadedManifest
 from bomhost.plugins.wasm import abi, host
-from bomhost.plugins.wasm.engine import SandboxEngine
+from bomhost.plugins.wasm.engine import SandboxEngine, default_cache_dir
 from bomhost.policy.broker import Broker
+from bomhost.policy.cache import ResponseCache
 from bomhost.policy.model import Budgets, Policy
 
 WASM_PAGE = 65536
@@ -112,6 +113,13 @@ class WasmRuntime:
             self._engine = SandboxEngine(Path(ctx.cache_dir) if ctx.cache_dir else None)
         return self._engine
 
+    def http_cache(self, ctx: RunContext) -> ResponseCache | None:
+        """The broker's response cache (one folder for the run's plugins), unless --no-cache."""
+        if not ctx.http_cache:
+            return None
+        root = Path(ctx.cache_dir) if ctx.cache_dir else default_cache_dir()
+        return ResponseCache(root / "http")
+
     def compile(self, plugin: LoadedManifest, ctx: RunContext) -> wasmtime.Module:
         """The plugin's compiled module, or ``PluginLoadError`` if it is not valid WASM."""
         try:
@@ -161,7 +169,7 @@ class WasmRuntime:
             pre=pre,
             budgets=policy.budgets,
             timeout_ms=timeout_ms,
-            broker=Broker(policy),
+            broker=Broker(policy, cache=self.http_cache(ctx)),
             now_ms=ctx.now_ms,
             uses_wasi=any(m == host.WASI for m, _ in imports),
             has_initialize=abi.has_initialize(module),
