@@ -124,6 +124,11 @@ def _write(text: str, output_file: str | None) -> None:
     help="Also validate CycloneDX inputs against their JSON/XML schema (exit 1 if invalid).",
 )
 @click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Neither read nor write the HTTP response cache (rules with cache_ttl_s).",
+)
+@click.option(
     "--timings",
     is_flag=True,
     help="Keep wall-clock times in sandbox.stats (makes the JSON report differ run to run).",
@@ -143,6 +148,7 @@ def diff_command(
     policy: str | None,
     jobs: int | None,
     validate: bool,
+    no_cache: bool,
     timings: bool,
 ) -> int:
     """Compare OLD and NEW SBOMs (CycloneDX JSON/XML, SPDX 2.3 JSON, Syft JSON)."""
@@ -179,6 +185,7 @@ def diff_command(
             gates=gates,
             timings=timings,
             validate=validate,
+            http_cache=not no_cache,
         ),
         progress,
     )
