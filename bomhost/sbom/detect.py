@@ -14,6 +14,7 @@ import sys
 from typing import Any, Literal
 from xml.etree.ElementTree import Element, ParseError
 
+import orjson
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
@@ -97,20 +98,34 @@ def _head(data: bytes) -> str:
     return data[:64].decode(encoding, errors="ignore").lstrip("\ufeff \t\r\n")
 
 
-def _from_json(buffer: list[bytes], source: str, fmt: SbomFormat) -> SbomDocument:
+def _parse_json(buffer: list[bytes], source: str) -> Any:
+    """The JSON tree: orjson on the fast path, Python's json for anything orjson refuses.
+
+    orjson parses the bytes in place (no decoded text copy) about three times faster, but it is
+    stricter than json: it refuses byte-order marks, UTF-16/32, NaN and lone surrogates, which
+    bomhost has always read. On any orjson error the stdlib parser decides, so what is accepted
+    and every error message stay exactly as they were; only valid UTF-8 gets faster.
+    """
+    data = buffer.pop()
     try:
-        data = buffer.pop()
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        pass
+    try:
         # What json.loads(bytes) does, in two steps so that each buffer is freed once used.
         text = data.decode(json.detect_encoding(data), "surrogatepass")
         del data
-        doc = json.loads(text)
-        del text
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise SbomParseError(
             source, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from exc
     except UnicodeDecodeError as exc:
         raise SbomParseError(source, f"invalid JSON: not UTF-8/16/32 text ({exc.reason})") from exc
+
+
+def _from_json(buffer: list[bytes], source: str, fmt: SbomFormat) -> SbomDocument:
+    doc = _parse_json(buffer, source)
     if not isinstance(doc, dict):
         raise SbomFormatError(source, "not an SBOM: the JSON document is not an object")
     detected = detect_json(doc)
