@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import codecs
 import json
+import sys
 from typing import Any, Literal
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from bomhost.errors import SbomFormatError, SbomParseError
+from bomhost.errors import SbomContentError, SbomError, SbomFormatError, SbomParseError
 from bomhost.sbom import cyclonedx_json, cyclonedx_xml, spdx_json, syft_json
 from bomhost.sbom.interface import SbomDocument, SbomFormat
 
@@ -57,8 +58,28 @@ def parse_owned(buffer: list[bytes], source: str, fmt: SbomFormat = "auto") -> S
         if head.startswith("<"):
             return _from_xml(buffer.pop(), source, fmt)
         return _from_json(buffer, source, fmt)
+    except SbomError:
+        raise
     except RecursionError as exc:
         raise SbomParseError(source, "the document is nested too deeply to read") from exc
+    except ValueError as exc:
+        # The boundary of every reader, whatever parser it uses: a parser's own error (e.g.
+        # Python's 4,300-digit integer limit, an orjson or XML error) is a format error of the
+        # file, never an internal error. Readers' checked errors are SbomErrors and pass above.
+        detail = _one_line(exc)
+        if "integer string conversion" in detail:
+            detail = f"a number has more than {sys.get_int_max_str_digits()} digits"
+        raise SbomParseError(source, f"invalid JSON: {detail}") from exc
+    except (TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+        # A reader met a value shape it did not expect: still bad input, not a crash.
+        raise SbomContentError(
+            source, f"unexpected content ({type(exc).__name__}: {_one_line(exc)})"
+        ) from exc
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:200] if text else type(exc).__name__
 
 
 _BOMS = (

@@ -25,6 +25,7 @@ then fails as ``trap`` whatever the guest answers.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import threading
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import wasmtime
+from wasmtime import _ffi as wasmtime_ffi
 
 from bomhost.model import SandboxEvent
 from bomhost.plugins.interface import LogLine
@@ -39,6 +41,7 @@ from bomhost.policy.broker import MAX_URL_CHARS, InvocationBroker
 from bomhost.policy.model import NEVER_GRANTED
 
 FAULT = -6
+QUOTA = -3  # the broker's "quota" code, also returned past MAX_BROKER_REQUESTS
 WASI = "wasi_snapshot_preview1"
 LEVELS = ("debug", "info", "warning", "error")
 _ERRNO_SUCCESS = 0
@@ -48,6 +51,17 @@ MAX_ARG_BYTES = MAX_URL_CHARS + 1
 # WASI functions that can block the thread (poll_oneoff sleeps): an epoch deadline cannot
 # interrupt a host call, so no policy can grant them (the policy model refuses the grant too).
 BLOCKING_WASI = frozenset(n.split(".", 1)[1] for n in NEVER_GRANTED)
+
+# What a host call costs in fuel (docs/policy.md "Fuel of host calls"). A call runs Python in
+# the host (a few microseconds, the time of thousands of guest operators), so it is charged a
+# fixed HOST_CALL_FUEL plus FUEL_PER_BYTE for every byte it moves between guest and host: a
+# loop of empty calls runs out of fuel like any other loop instead of living on the wall clock.
+HOST_CALL_FUEL = 50_000
+FUEL_PER_BYTE = 1
+# Count caps on what one invocation can make the host keep (the byte caps bound only bytes):
+# past a cap the call does nothing and one deny event is recorded for the whole invocation.
+MAX_LOG_LINES = 1_000
+MAX_BROKER_REQUESTS = 256
 
 
 @dataclass
@@ -64,9 +78,15 @@ class Invocation:
     log_bytes_wanted: int = 0
     fault: str | None = None
     random_counter: int = 0
+    log_lines_dropped: int = 0
+    broker_requests: int = 0
+    fuel_exhausted: bool = False
 
     def log(self, level: str, data: bytes) -> None:
         """Keep a line while the log budget lasts; count what was dropped."""
+        if len(self.logs) >= MAX_LOG_LINES:
+            self.log_lines_dropped += 1  # one sandbox.max_log_lines event, not one per line
+            return
         self.log_bytes_wanted += len(data)
         room = self.max_log_bytes - self.log_bytes
         if room <= 0:
@@ -87,6 +107,31 @@ class Invocation:
                     rule_id="budgets.max_log_bytes",
                     reason_code="log_limit",
                     context={"limit": self.max_log_bytes, "used": self.log_bytes_wanted},
+                )
+            )
+        if self.log_lines_dropped:
+            events.append(
+                SandboxEvent(
+                    plugin_name=self.plugin_name,
+                    component_purl=self.subject,
+                    decision="deny",
+                    rule_id="sandbox.max_log_lines",
+                    reason_code="log_limit",
+                    context={
+                        "limit": MAX_LOG_LINES,
+                        "used": MAX_LOG_LINES + self.log_lines_dropped,
+                    },
+                )
+            )
+        if self.broker_requests > MAX_BROKER_REQUESTS:
+            events.append(
+                SandboxEvent(
+                    plugin_name=self.plugin_name,
+                    component_purl=self.subject,
+                    decision="deny",
+                    rule_id="sandbox.max_broker_requests",
+                    reason_code="request_limit",
+                    context={"limit": MAX_BROKER_REQUESTS, "used": self.broker_requests},
                 )
             )
         return events
@@ -142,6 +187,29 @@ def _write(caller: wasmtime.Caller, inv: Invocation, what: str, ptr: int, data: 
     return True
 
 
+def charge_host_call(
+    caller: wasmtime.Caller, inv: Invocation, nbytes: int = 0, *, calls: int = 1
+) -> bool:
+    """Charge the calling store for ``calls`` host calls moving ``nbytes``; False if it cannot pay.
+
+    Every host function calls this first (with the bytes it is about to move) and does no
+    work when it returns False: the store's fuel is then zero, so the guest traps
+    ``out_of_fuel`` at its next instruction, and the invocation is marked in case it does not.
+    The cost is ``HOST_CALL_FUEL * calls + FUEL_PER_BYTE * nbytes``; a function that learns
+    only later how many bytes it moves (a file, a body) charges them then with ``calls=0``.
+    """
+    cost = HOST_CALL_FUEL * calls + FUEL_PER_BYTE * max(nbytes, 0)
+    context = caller._context()  # the calling store; wasmtime-py exposes no fuel on Caller
+    left = ctypes.c_uint64(0)
+    if wasmtime_ffi.wasmtime_context_get_fuel(context, ctypes.byref(left)):
+        return True  # a store without fuel metering: nothing to charge
+    paid = left.value >= cost
+    wasmtime_ffi.wasmtime_context_set_fuel(context, left.value - cost if paid else 0)
+    if not paid:
+        inv.fuel_exhausted = True
+    return paid
+
+
 def _guarded(default: Any, fn: Callable[..., Any]) -> Callable[..., Any]:
     """Run a host function for the current invocation; never let an exception reach wasmtime."""
 
@@ -160,13 +228,17 @@ def _guarded(default: Any, fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def _log(caller: wasmtime.Caller, inv: Invocation, level: int, ptr: int, length: int) -> None:
     room = max(inv.max_log_bytes - inv.log_bytes, 0)
+    if not charge_host_call(caller, inv, min(length & 0xFFFFFFFF, room)):
+        return
     data = _read(caller, inv, "bomdrift.log", ptr, length, room)
+    if data is not None and len(inv.logs) < MAX_LOG_LINES:
+        inv.log_bytes_wanted += (length & 0xFFFFFFFF) - len(data)
     if data is not None:
         inv.log(LEVELS[min(max(level, 0), 3)], data)
-        inv.log_bytes_wanted += (length & 0xFFFFFFFF) - len(data)
 
 
 def _now_ms(caller: wasmtime.Caller, inv: Invocation) -> int:
+    charge_host_call(caller, inv)
     return inv.now_ms
 
 
@@ -177,13 +249,20 @@ def _brokered(
         what = f"bomdrift.{name}"
         buf &= 0xFFFFFFFF
         cap &= 0xFFFFFFFF
+        if not charge_host_call(caller, inv, min(n & 0xFFFFFFFF, MAX_ARG_BYTES)):
+            return QUOTA
         arg = _read(caller, inv, what, p, n, MAX_ARG_BYTES)
         if arg is None or _guest_range(caller, inv, what, buf, cap) is None:
             return FAULT
+        inv.broker_requests += 1
+        if inv.broker_requests > MAX_BROKER_REQUESTS:
+            return QUOTA  # one event for the invocation (Invocation.events), none per attempt
         answer = ask(inv.broker, arg.decode("utf-8", "replace"), cap)
         if isinstance(answer, int):
             return answer
         body = answer[:cap]
+        if not charge_host_call(caller, inv, len(body), calls=0):
+            return QUOTA
         return len(body) if _write(caller, inv, what, buf, body) else FAULT
 
     return host
@@ -192,6 +271,8 @@ def _brokered(
 def _clock_time_get(
     caller: wasmtime.Caller, inv: Invocation, clock: int, precision: int, out: int
 ) -> int:
+    if not charge_host_call(caller, inv, 8):
+        return _ERRNO_FAULT
     ns = inv.now_ms * 1_000_000
     return (
         _ERRNO_SUCCESS
@@ -205,6 +286,8 @@ def _random_get(caller: wasmtime.Caller, inv: Invocation, buf: int, length: int)
     length &= 0xFFFFFFFF
     # Bounds first: the bytes are made in the host, where no epoch deadline can stop it.
     if _guest_range(caller, inv, "random_get", buf, length) is None:
+        return _ERRNO_FAULT
+    if not charge_host_call(caller, inv, length):
         return _ERRNO_FAULT
     inv.random_counter += 1
     seed = f"{inv.plugin_name}|{inv.subject}|{inv.random_counter}".encode()
@@ -269,5 +352,7 @@ def wasi_config(inv: Invocation) -> wasmtime.WasiConfig:
 
 
 def _wasi_log(inv: Invocation, level: str, data: bytes) -> int:
+    # No Caller here (wasmtime's own fd_write calls this), so no fuel is charged; the line
+    # and byte caps of log() still bound what is kept (docs/threat-model.md).
     inv.log(level, data)
     return len(data)

@@ -226,6 +226,10 @@ class WasmPlugin:
         finally:
             host.CURRENT.invocation = None
         elapsed_ms = (time.perf_counter() - started) * 1000
+        if inv.fuel_exhausted and (failure is None or failure[0] == "trap"):
+            # A host call could not pay (host.charge_host_call): the fuel budget, whatever the
+            # guest did with the error code it got.
+            failure = self._fuel_failure(0)
         if inv.fault is not None and failure is None:
             failure = ("trap", inv.fault, "abi.bounds", "host_call_fault", {})
         usage = Usage(
@@ -274,18 +278,21 @@ class WasmPlugin:
             {"limit": limit, "used": used},
         )
 
+    def _fuel_failure(self, left: int) -> tuple[ErrorKind, str, str, str, dict[str, object]]:
+        return (
+            "out_of_fuel",
+            f"fuel budget of {self.budgets.fuel} units exhausted",
+            "budgets.fuel",
+            "fuel_exhausted",
+            {"limit": self.budgets.fuel, "used": self.budgets.fuel - left},
+        )
+
     def _classify_trap(
         self, exc: wasmtime.Trap, store: wasmtime.Store, guest: abi.Guest | None, started: float
     ) -> tuple[ErrorKind, str, str, str, dict[str, object]]:
         code = exc.trap_code
         if code == wasmtime.TrapCode.OUT_OF_FUEL:
-            return (
-                "out_of_fuel",
-                f"fuel budget of {self.budgets.fuel} units exhausted",
-                "budgets.fuel",
-                "fuel_exhausted",
-                {"limit": self.budgets.fuel, "used": self.budgets.fuel - store.get_fuel()},
-            )
+            return self._fuel_failure(store.get_fuel())
         if code == wasmtime.TrapCode.INTERRUPT:
             return (
                 "timeout",

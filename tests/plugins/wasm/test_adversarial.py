@@ -13,6 +13,7 @@ import pytest
 
 from bomhost.errors import PluginLoadError
 from bomhost.plugins.manifest import LoadedManifest
+from bomhost.plugins.wasm import host
 from bomhost.plugins.wasm.runtime import MAX_MODULE_BYTES
 from bomhost.policy.model import DEFAULT_IMPORTS, Budgets, Imports, Policy
 from tests.plugins.contract import added, kinds
@@ -127,3 +128,58 @@ def test_oversized_module_is_refused_before_it_is_read(tmp_path: Path) -> None:
         f"plugin 'big': {big} is {MAX_MODULE_BYTES + 1} bytes,"
         f" more than the {MAX_MODULE_BYTES} a WASM module may have"
     )
+
+
+def test_empty_log_loop_runs_out_of_fuel_not_the_clock(tmp_path: Path) -> None:
+    # Before: each empty log() cost nothing, so a 10 s timeout made 36 MB of report, 459 MB RSS.
+    started = time.monotonic()
+    out = run(
+        [hostile(tmp_path, "log_flood"), wat(tmp_path, "good")],
+        added("a", "b"),
+        Policy(budgets=Budgets(timeout_ms=10_000)),
+        jobs=2,
+    )
+    assert time.monotonic() - started < 5
+    assert kinds(out) == [(p, "out_of_fuel") for p in PURLS]
+    assert [(f.plugin_name, f.component_purl) for f in out.findings] == [("good", p) for p in PURLS]
+    hostile_logs = [log for log in out.logs if log.plugin_name == "log_flood"]
+    calls = Budgets().fuel // host.HOST_CALL_FUEL
+    assert 0 < len(hostile_logs) <= 2 * min(calls, host.MAX_LOG_LINES)
+    assert [(e.rule_id, e.reason_code) for e in out.events].count(
+        ("budgets.fuel", "fuel_exhausted")
+    ) == 2
+
+
+def test_log_line_cap_is_one_event_and_keeps_the_answer(tmp_path: Path) -> None:
+    out = run([hostile(tmp_path, "log_lines")], added("a"))
+    assert out.errors == ()
+    assert len(out.logs) == host.MAX_LOG_LINES
+    assert [(e.decision, e.rule_id, e.reason_code, e.context) for e in out.events] == [
+        (
+            "deny",
+            "sandbox.max_log_lines",
+            "log_limit",
+            {"limit": host.MAX_LOG_LINES, "used": 1500},
+        )
+    ]
+
+
+def test_broker_request_flood_is_capped(tmp_path: Path) -> None:
+    target = tmp_path / "hostname"
+    target.write_text("x")
+    module = tmp_path / "read_flood.wat"
+    module.write_text(
+        (ADVERSARIAL / "read_flood.wat").read_text().replace("/etc/hostname", str(target)[:13])
+    )
+    pol = Policy.model_validate(
+        {
+            "budgets": {"fuel": 10**12, "timeout_ms": 20_000},
+            "imports": {"allow": [*DEFAULT_IMPORTS, "bomdrift.read_file"]},
+        }
+    )
+    out = run([manifest(tmp_path, module, name="read_flood")], added("a"), pol)
+    assert out.errors == ()
+    reasons = [(e.rule_id, e.reason_code) for e in out.events]
+    assert len(reasons) == host.MAX_BROKER_REQUESTS + 1
+    assert reasons[-1] == ("sandbox.max_broker_requests", "request_limit")
+    assert out.events[-1].context == {"limit": host.MAX_BROKER_REQUESTS, "used": 3000}

@@ -10,6 +10,7 @@ import pytest
 
 from bomhost.errors import PluginLoadError
 from bomhost.model import ChangeSet, Finding, SandboxEvent
+from bomhost.plugins.wasm import host
 from bomhost.plugins.wasm.runtime import WasmRuntime
 from tests.plugins.contract import added, comp, kinds
 from tests.plugins.util import manifest
@@ -161,7 +162,8 @@ def test_unparseable_output_is_bad_output(tmp_path: Path, stem: str) -> None:
 
 
 def test_log_flood_is_truncated_and_the_call_succeeds(tmp_path: Path) -> None:
-    out = run([wat(tmp_path, "log_flood")], added("a"), policy(max_log_bytes=1000))
+    # 10,000 host calls cost 10,000 x HOST_CALL_FUEL (plus bytes): more than the default fuel.
+    out = run([wat(tmp_path, "log_flood")], added("a"), policy(max_log_bytes=1000, fuel=10**9))
     assert out.errors == ()
     assert [f.kind for f in out.findings] == ["echo"]
     assert sum(len(line.message) for line in out.logs) == 1000
@@ -268,7 +270,7 @@ def test_parallel_calls_match_serial(tmp_path: Path) -> None:
     changes = ChangeSet(added=tuple(comp(f"c{i}") for i in range(12)))
     # log_flood makes 10000 host calls per invocation; each needs the GIL, so under contention
     # it is slow: a generous timeout keeps this test about results, not speed.
-    pol = policy(max_log_bytes=300, timeout_ms=60_000)
+    pol = policy(max_log_bytes=300, timeout_ms=60_000, fuel=10**9)
     serial = run(plugins, changes, pol, jobs=1)
     parallel = run(plugins, changes, pol, jobs=4)
     assert serial.errors == parallel.errors == ()
@@ -283,7 +285,8 @@ def test_stats_let_a_user_size_budgets(tmp_path: Path) -> None:
     stats = out.stats["good"]
     assert stats.count == 3
     assert stats.fuel is not None
-    assert 0 < stats.fuel.p50 <= stats.fuel.max < 1000
+    # A few dozen operators plus one log call (HOST_CALL_FUEL + 15 bytes).
+    assert host.HOST_CALL_FUEL + 15 < stats.fuel.p50 <= stats.fuel.max < host.HOST_CALL_FUEL + 1000
     assert stats.memory_bytes is not None
     assert stats.memory_bytes.max == 65536
 

@@ -1,0 +1,17 @@
+;; Logs 1,500 one-byte lines, then answers: inside the fuel and byte budgets, past the line cap.
+(module
+ (import "bomdrift" "log" (func $log (param i32 i32 i32)))
+ (memory (export "memory") 1)
+ (global $heap (mut i32) (i32.const 4096))
+ (func (export "bomdrift_alloc") (param $n i32) (result i32)
+   (local $p i32) (local.set $p (global.get $heap))
+   (global.set $heap (i32.add (global.get $heap) (local.get $n))) (local.get $p))
+ (data (i32.const 16) "{\"findings\":[]}")
+ (data (i32.const 2048) "x")
+ (func (export "bomdrift_enrich") (param i32 i32) (result i64)
+   (local $i i32)
+   (loop $again
+     (call $log (i32.const 1) (i32.const 2048) (i32.const 1))
+     (local.set $i (i32.add (local.get $i) (i32.const 1)))
+     (br_if $again (i32.lt_u (local.get $i) (i32.const 1500))))
+   (i64.or (i64.shl (i64.const 16) (i64.const 32)) (i64.const 15))))
