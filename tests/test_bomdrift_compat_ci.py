@@ -138,3 +138,25 @@ def test_baseline_add_from_comment(tmp_path: Path) -> None:
     assert "no `/bomdrift suppress" in one_error_line(
         bomhost("baseline", "add", "--from-comment", comment, cwd=tmp_path)
     )
+
+
+def test_summary_and_findings_only_from_flag_and_config(tmp_path: Path) -> None:
+    root = repo(tmp_path, "[diff]\nsummary_only = true\n")
+    summary = bomhost("diff", OLD, NEW, cwd=root).stdout
+    assert "| Added | 1 |" in summary.replace("  ", " ")
+    assert "### " not in summary  # no sections at all
+    (root / ".bomdrift.toml").write_text("")
+    findings = bomhost("diff", OLD, NEW, "--findings-only", cwd=root).stdout
+    assert "### Plugin findings (1)" in findings
+    assert "### Added" not in findings
+    assert "### Version changed" not in findings
+    full = bomhost("diff", OLD, NEW, cwd=root).stdout
+    assert "### Added (1)" in full
+
+
+def test_explicit_terminal_output_is_honoured_on_a_pipe(tmp_path: Path) -> None:
+    root = repo(tmp_path, "")
+    piped = bomhost("diff", OLD, NEW, "--output", "terminal", cwd=root).stdout
+    assert "## SBOM diff" not in piped
+    assert "\x1b[" not in piped
+    assert "## SBOM diff" in bomhost("diff", OLD, NEW, cwd=root).stdout

@@ -142,6 +142,16 @@ def _write(text: str, output_file: str | None) -> None:
     help="Drop findings already accepted in this baseline (a JSON report and/or "
     "suppressed_advisories list; see `bomhost baseline add`).",
 )
+@click.option(
+    "--summary-only",
+    is_flag=True,
+    help="Markdown: only the gates and the counts table (for a short PR comment).",
+)
+@click.option(
+    "--findings-only",
+    is_flag=True,
+    help="Markdown: leave out the added/removed/version-changed lists; keep the findings.",
+)
 @_bomdrift_noop_flags
 @click.pass_context
 def diff_command(ctx: click.Context, /, **params: Any) -> int:
@@ -188,6 +198,8 @@ def _diff(
     jobs: int | None,
     validate: bool,
     timings: bool,
+    summary_only: bool,
+    findings_only: bool,
 ) -> int:
     """Run one diff with the merged options; returns the exit code."""
     from bomhost.baseline import load_baseline
@@ -196,7 +208,7 @@ def _diff(
     from bomhost.errors import ExitCode
     from bomhost.gates import GateOptions, parse_fail_on
     from bomhost.plugins.outcome import summarize_errors
-    from bomhost.report.interface import render
+    from bomhost.report.interface import View, render
 
     config = load_config(find_config())
     policy = config.policy_path(policy)
@@ -234,12 +246,14 @@ def _diff(
         if sys.stdout.isatty():
             if output_file is None:
                 color, screen = _color_allowed(), True
-        elif output_file is None or output is None:
-            # Not a TTY: Markdown, as bomdrift. bomdrift does so also into --output-file, which
-            # is how its CI jobs write the PR comment; only an explicit --output terminal
-            # --output-file keeps the (uncapped) terminal text.
+        elif output is None:
+            # Not a TTY and no format asked for: Markdown, as bomdrift (also into --output-file,
+            # which is how its CI jobs write the PR comment). An explicit --output terminal
+            # (or the config's output = "terminal") is honoured: plain, uncoloured text.
             output = "markdown"
-    _write(render(report, output or "terminal", color=color, screen=screen), output_file)
+    view: View = "summary" if summary_only else "findings" if findings_only else "full"
+    text = render(report, output or "terminal", color=color, screen=screen, view=view)
+    _write(text, output_file)
 
     for note in notes:
         click.echo(f"bomhost: warning: {note}", err=True)
