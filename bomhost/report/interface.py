@@ -26,37 +26,49 @@ View = Literal["full", "summary", "findings"]
 class Renderer(Protocol):
     """Turn a Report into the full text of one output format."""
 
-    def __call__(self, report: Report, /, *, color: bool = False, screen: bool = False, view: View = "full") -> str: ...
+    def __call__(
+        self, report: Report, /, *, color: bool = False, screen: bool = False, view: View = "full"
+    ) -> str: ...
 
 
 # Each renderer module is imported when its format is asked for: a run renders one format.
 
 
-def _terminal(report: Report, /, *, color: bool = False, screen: bool = False, view: View = "full") -> str:
+def _terminal(
+    report: Report, /, *, color: bool = False, screen: bool = False, view: View = "full"
+) -> str:
     from bomhost.report.terminal import SCREEN_LIMIT, render_terminal
 
     return render_terminal(report, color, SCREEN_LIMIT if screen else None)
 
 
-def _markdown(report: Report, /, *, color: bool = False, screen: bool = False, view: View = "full") -> str:
+def _markdown(
+    report: Report, /, *, color: bool = False, screen: bool = False, view: View = "full"
+) -> str:
     from bomhost.report.markdown import render_markdown
 
     return render_markdown(report, view=view)
 
 
-def _json(report: Report, /, *, color: bool = False, screen: bool = False, view: View = "full") -> str:
+def _json(
+    report: Report, /, *, color: bool = False, screen: bool = False, view: View = "full"
+) -> str:
     from bomhost.report.json import render_json
 
     return render_json(report)
 
 
-def _sarif(report: Report, /, *, color: bool = False, screen: bool = False, view: View = "full") -> str:
+def _sarif(
+    report: Report, /, *, color: bool = False, screen: bool = False, view: View = "full"
+) -> str:
     from bomhost.report.sarif import render_sarif
 
     return render_sarif(report)
 
 
-def _cyclonedx(report: Report, /, *, color: bool = False, screen: bool = False, view: View = "full") -> str:
+def _cyclonedx(
+    report: Report, /, *, color: bool = False, screen: bool = False, view: View = "full"
+) -> str:
     from bomhost.report.cyclonedx import render_cyclonedx
 
     return render_cyclonedx(report)
@@ -73,7 +85,9 @@ RENDERERS: Mapping[str, Renderer] = MappingProxyType(
 )
 
 
-def render(report: Report, output: str, *, color: bool = False, screen: bool = False, view: View = "full") -> str:
+def render(
+    report: Report, output: str, *, color: bool = False, screen: bool = False, view: View = "full"
+) -> str:
     """Render ``report`` as ``output``; ``UsageError`` for a format bomhost does not have.
 
     ``screen``: the text goes to an interactive terminal, so long lists are capped there.
