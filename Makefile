@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BOMHOST := $(VENV)/bin/bomhost
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint plugins toolchain bench clean
+.PHONY: demo test lint plugins toolchain bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ lint: $(STAMP)
 test: $(STAMP) toolchain lint
 	BOMHOST_REQUIRE_RUST=1 $(PY) -m pytest -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+## fuzz: a long Hypothesis run of every reader, loader and the response decoder (make test runs a short one)
+fuzz: $(STAMP)
+	BOMHOST_FUZZ_EXAMPLES=$${BOMHOST_FUZZ_EXAMPLES:-5000} $(PY) -m pytest -q tests/sbom/test_fuzz.py tests/test_fuzz_loaders.py tests/test_crash_corpus.py
 
 ## bench: the benchmark harness (figures go to docs/benchmarks.md by hand)
 bench: $(STAMP)

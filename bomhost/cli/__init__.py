@@ -87,4 +87,15 @@ def run(argv: list[str] | None = None) -> int:
 
 def main() -> None:
     """Console-script entry point."""
-    sys.exit(run())
+    code = run()
+    # A bomhost process starts no child of its own that outlives its run: whatever is still a
+    # child now was re-parented here by an external plugin that escaped its call's tracking.
+    from bomhost.plugins import reaper
+
+    killed = reaper.sweep_orphans() if reaper.subreaper_enabled() else []
+    if killed:
+        click.echo(
+            f"bomhost: warning: killed processes left by plugins: {reaper.describe(killed)}",
+            err=True,
+        )
+    sys.exit(code)

@@ -11,7 +11,8 @@ for nothing; the calling thread (one of the runner's ``jobs`` workers) can wait 
 The child's exit is watched through a pidfd (Linux), so the group can be killed *before* the
 child is reaped: the group id cannot be recycled while the zombie exists, so ``killpg`` never
 hits an unrelated process. The whole group is killed on timeout, on overflow, and also after a
-normal exit, so no grandchild a plugin leaves behind survives the call.
+normal exit, so no grandchild a plugin leaves behind survives the call; processes that left
+the group (``setsid``) are found and killed by ``bomhost.plugins.reaper``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from collections.abc import Callable, Mapping
 from typing import Literal
 
 from bomhost.errors import PluginLoadError
+from bomhost.plugins import reaper
 from bomhost.plugins.interface import (
     CallResult,
     Failure,
@@ -92,16 +94,24 @@ class Channel:
         stdout_cap: int = STDOUT_CAP,
         stderr_cap: int = STDERR_CAP,
     ) -> None:
+        # Every process the plugin starts inherits the call's token (bomhost.plugins.reaper).
+        reaper.enable_subreaper()
+        self.token = reaper.new_token()
+        call_env = dict(os.environ if env is None else env)
+        call_env[reaper.CALL_ENV] = self.token
+        # What was killed besides the process group (descendants that left it), for messages.
+        self.killed: list[str] = []
         # Raises OSError (missing interpreter, exec format error): the caller maps it.
         self.proc = subprocess.Popen(
             [exec_path],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=env,
+            env=call_env,
             start_new_session=True,
             bufsize=0,
         )
+        reaper.register_leader(self.proc.pid)
         self.stdout_cap = stdout_cap
         self.stderr_cap = stderr_cap
         self.stdout = bytearray()
@@ -110,6 +120,7 @@ class Channel:
         self.stderr_eof = False
         self.exited = False
         self._reaped = False
+        self._swept = False
         self._pending = memoryview(b"")
         self._close_stdin_after = False
         self._sel = selectors.DefaultSelector()
@@ -244,8 +255,9 @@ class Channel:
 
     def _on_exit(self) -> None:
         self.exited = True
-        # Stragglers in the group would hold the pipes open and outlive the call: kill them
-        # now, while the unreaped leader still pins the group id.
+        # Stragglers in the group, or descendants that left it (setsid), would hold the pipes
+        # open and outlive the call: kill them now, while the unreaped leader pins the group id.
+        self.kill_descendants()
         self.kill_group()
 
     # -- ending -----------------------------------------------------------------------------
@@ -257,12 +269,26 @@ class Channel:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
 
+    def kill_descendants(self) -> None:
+        """Kill every other process carrying this call's token, wherever it went.
+
+        Once after the leader has exited (an exited leader starts nothing new): one /proc
+        scan, about 4 ms, per call.
+        """
+        if not self._reaped and not self._swept:
+            self._swept = self.exited
+            self.killed += reaper.kill_call(self.token, self.proc.pid)
+
     def reap(self) -> int:
         """Kill what is left of the group, collect the exit status and release every fd."""
         if not self._reaped:
+            # Descendants first (stopped, killed, reaped), then whatever joined the group since.
+            self.kill_descendants()
             self.kill_group()
             returncode = self.proc.wait()
             self._reaped = True
+            reaper.forget_leader(self.proc.pid)
+            reaper.reap_zombies()
         else:
             returncode = self.proc.returncode
         self._close_stdin()
@@ -360,9 +386,12 @@ class PerCallPlugin(ProcessPlugin):
             )
         finally:
             returncode = chan.reap()
+        logs = stderr_logs(chan.stderr)
         if stop == "timeout":
             failure = Failure(
-                "timeout", f"no answer within {self.timeout_ms} ms; process group killed"
+                "timeout",
+                f"no answer within {self.timeout_ms} ms; process group killed"
+                + (f", and {reaper.describe(chan.killed)}" if chan.killed else ""),
             )
         elif stop == "too_large":
             failure = Failure(
@@ -370,10 +399,19 @@ class PerCallPlugin(ProcessPlugin):
             )
         elif returncode != 0:
             failure = Failure("exit_status", _exit_message(returncode, chan.stderr))
+        elif chan.killed:
+            # It answered and exited, but left processes behind: the answer stands.
+            logs += (
+                LogLine(
+                    "warning",
+                    "plugin exited leaving processes running; killed "
+                    + reaper.describe(chan.killed),
+                ),
+            )
         return CallResult(
             output=b"" if failure else bytes(chan.stdout),
             failure=failure,
-            logs=stderr_logs(chan.stderr),
+            logs=logs,
             usage=Usage(elapsed_ms=_ms_since(start)),
         )
 

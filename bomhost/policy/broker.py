@@ -325,6 +325,10 @@ class InvocationBroker:
         timer.daemon = True
         timer.start()
         try:
+            # Name resolution inside the request's deadline (getaddrinfo itself has none).
+            conn.sock = _connect(host, port, time.monotonic() + timeout)
+            if scheme == "https":
+                conn.sock = tls.wrap_socket(conn.sock, server_hostname=host)
             conn.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
             for name, value in headers:
                 conn.putheader(name, value)
@@ -391,6 +395,50 @@ class Broker:
 
     def for_invocation(self, plugin_name: str, subject: str, deadline: float) -> InvocationBroker:
         return InvocationBroker(self, plugin_name, subject, deadline)
+
+
+def _resolve(host: str, port: int, deadline: float) -> list[Any]:
+    """``getaddrinfo`` bounded by ``deadline``: it runs in a daemon thread, abandoned if late.
+
+    The C resolver cannot be interrupted; an abandoned lookup ends by the resolver's own
+    timeout and holds nothing but its thread.
+    """
+    found: list[Any] = []
+    failed: list[OSError] = []
+
+    def lookup() -> None:
+        try:
+            found.extend(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except OSError as exc:
+            failed.append(exc)
+
+    worker = threading.Thread(target=lookup, name="bomhost-dns", daemon=True)
+    worker.start()
+    worker.join(max(deadline - time.monotonic(), 0))
+    if worker.is_alive():
+        raise TimeoutError("name resolution did not finish within the request's deadline")
+    if failed:
+        raise failed[0]
+    return found
+
+
+def _connect(host: str, port: int, deadline: float) -> socket.socket:
+    """A TCP connection to ``host``, resolution and connect both within ``deadline``."""
+    error: OSError = OSError(f"no address for {host}")
+    for family, kind, proto, _, addr in _resolve(host, port, deadline):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("connect did not finish within the request's deadline")
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(remaining)
+            sock.connect(addr)
+            sock.settimeout(max(deadline - time.monotonic(), 0.001))  # per read; the timer ends it
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+    raise error
 
 
 def parse_url(url: str) -> tuple[str, str, int, str] | None:

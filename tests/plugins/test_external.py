@@ -138,6 +138,38 @@ def test_no_grandchild_survives(
     assert not marker.exists()
 
 
+@pytest.mark.parametrize("name", ["escape", "escape-exit"])
+def test_no_escaped_grandchild_survives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    # A grandchild that calls setsid() leaves the process group the kill reaches, and held
+    # stdout open: before, it outlived bomhost, and an answered call was reported as timeout.
+    marker = tmp_path / "marker"
+    monkeypatch.setenv("BOMHOST_TEST_MARKER", str(marker))
+    p = manifest(
+        tmp_path, install(tmp_path, "behave.py"), timeout_ms=1_500 if name == "escape" else 10_000
+    )
+    start = time.monotonic()
+    out = run([p], added(name, "finding-1"))
+    elapsed = time.monotonic() - start
+    pid = int((tmp_path / "marker.pid").read_text())
+    assert _gone(pid), "the escaped grandchild outlived the plugin call"
+    killed = f"pid {pid} (sh), pid "  # the shell and its sleep
+    if name == "escape":
+        [(kind, message)] = [(e.error_kind, e.message) for e in out.errors]
+        assert kind == "timeout"
+        assert message.startswith(f"no answer within 1500 ms; process group killed, and {killed}")
+    else:
+        assert elapsed < 5  # the answer is used at once, not after the timeout
+        assert out.errors == ()
+        [(level, message)] = [(log.level, log.message) for log in out.logs]
+        assert level == "warning"
+        assert message.startswith(f"plugin exited leaving processes running; killed {killed}")
+    assert [f.component_purl for f in out.findings] == ["pkg:npm/finding-1@1.0.0"]
+    time.sleep(max(0.0, start + 2.8 - time.monotonic()))  # it writes the marker after 2.5 s
+    assert not marker.exists()
+
+
 def test_crash_reports_status_and_keeps_stderr_tail(tmp_path: Path) -> None:
     p = manifest(tmp_path, install(tmp_path, "behave.py"))
     out = run([p], added("crash", "finding-1"))

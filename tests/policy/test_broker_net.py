@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from bomhost.policy.broker import (
     DENIED,
@@ -227,3 +231,24 @@ def test_parse_url_defaults_ports() -> None:
     assert parse_url("https://Example.COM/a") == ("https", "example.com", 443, "/a")
     assert parse_url("http://[::1]:8080") == ("http", "::1", 8080, "/")
     assert parse_url("http://127.0.0.1:99999/") is None
+
+
+def test_name_resolution_is_inside_the_request_deadline(
+    tmp_path: Path, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A resolver that hangs (no slow DNS server can be configured for this process, so the
+    # lookup itself is made slow): before, getaddrinfo ran outside the request timer.
+    real = socket.getaddrinfo
+
+    def slow(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host == "slow-dns.test":
+            time.sleep(3)
+        return real("127.0.0.1" if host == "slow-dns.test" else host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow)
+    inv = _inv(_policy(tmp_path, server.port, host="slow-dns.test"))
+    start = time.monotonic()
+    assert inv.http_get(f"http://slow-dns.test:{server.port}/ok", 1024) == TIMED_OUT
+    assert time.monotonic() - start < 1.5  # rule says 0.3 s; the lookup takes 3 s
+    assert _seen(inv) == [("deny", "local", "net_timeout")]
+    assert server.requests == []

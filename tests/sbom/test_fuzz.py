@@ -8,6 +8,7 @@ field the readers look at, and mutate real SBOMs byte by byte.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -22,7 +23,11 @@ from bomhost.sbom.interface import SbomFormat
 ASSETS = Path(__file__).parent.parent / "assets" / "sboms"
 FORMATS: list[SbomFormat] = ["auto", "cdx", "spdx", "syft"]
 
-FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=int(os.environ.get("BOMHOST_FUZZ_EXAMPLES", "100")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 # A placeholder that must_only_raise_sbom_errors turns into a 5,001-digit JSON number: past
 # Python's 4,300-digit limit, json raised a bare ValueError (shown as an internal error).

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import wasmtime
 
+from bomhost.plugins.wasm.compiler import compile_serialized
+
 # Part of the cache key: change it whenever ``_config`` changes.
 CONFIG_ID = (
     "fuel=1;epoch=1;threads=0;stack=512KiB;mem=2MiB+8MiB,guard=0,nocow;"
@@ -135,7 +137,8 @@ class SandboxEngine:
     def compile(self, source: bytes, *, text: bool) -> wasmtime.Module:
         """The compiled module for ``source`` (.wasm bytes, or .wat text), from the cache if valid.
 
-        Raises ``wasmtime.WasmtimeError`` if the source is not a valid module.
+        Raises ``CompileError`` if the source is not a valid module or compiling it goes past
+        the load limits.
         """
         key = hashlib.sha256(
             "|".join(
@@ -153,8 +156,11 @@ class SandboxEngine:
         if module is not None:
             self.cache_hits += 1
             return module
-        module = wasmtime.Module(self.engine, source.decode("utf-8") if text else source)
-        self._store_cached(path, bytes(module.serialize()))
+        # Compiled in a child process under a deadline and a memory limit (compiler.py);
+        # deserializing what it hands back is cheap and bounded by its size.
+        payload = compile_serialized(source, text=text)
+        module = wasmtime.Module.deserialize(self.engine, payload)
+        self._store_cached(path, payload)
         return module
 
     def _load_cached(self, path: Path) -> wasmtime.Module | None:

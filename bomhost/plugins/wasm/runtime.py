@@ -25,6 +25,7 @@ from bomhost.model import ErrorKind, SandboxEvent
 from bomhost.plugins.interface import CallResult, Failure, RunContext, Usage
 from bomhost.plugins.manifest import LoadedManifest
 from bomhost.plugins.wasm import abi, host
+from bomhost.plugins.wasm.compiler import CompileError, CompileLimitError
 from bomhost.plugins.wasm.engine import SandboxEngine
 from bomhost.policy.broker import Broker
 from bomhost.policy.model import Budgets, Policy
@@ -107,6 +108,14 @@ class WasmRuntime:
         source = plugin.read_exec_verified()
         try:
             return self.engine(ctx).compile(source, text=plugin.exec_path.suffix == ".wat")
+        except CompileLimitError as exc:
+            raise PluginLoadError(
+                f"plugin {plugin.name!r}: {plugin.exec_path} was refused: {exc}"
+            ) from exc
+        except CompileError as exc:
+            raise PluginLoadError(
+                f"plugin {plugin.name!r}: {plugin.exec_path} is not a valid WASM module: {exc}"
+            ) from exc
         except (wasmtime.WasmtimeError, UnicodeDecodeError) as exc:
             raise PluginLoadError(
                 f"plugin {plugin.name!r}: {plugin.exec_path} is not a valid WASM module:"

@@ -27,7 +27,8 @@ def answer(raw: bytes) -> bytes:
     garbage: not JSON | badshape: a finding without its fields | flood: 8 MiB |
     stderr-flood: 8 MiB on stderr, then no findings | crash: "boom" on stderr, exit 3 |
     sleep: sleep 60 s | grandchild / grandchild-exit: leave a sleeping grandchild that writes
-    $BOMHOST_TEST_MARKER after 2.5 s (and its pid to $BOMHOST_TEST_MARKER.pid), then sleep / exit.
+    $BOMHOST_TEST_MARKER after 2.5 s (and its pid to $BOMHOST_TEST_MARKER.pid), then sleep / exit |
+    escape / escape-exit: the same with a grandchild that calls setsid() and holds stdout open.
     """
     req = json.loads(raw)
     comp = req["component"]
@@ -62,14 +63,16 @@ def answer(raw: bytes) -> bytes:
         os._exit(3)
     elif name == "sleep":
         time.sleep(60)
-    elif name.startswith("grandchild"):
+    elif name.startswith(("grandchild", "escape")):
         marker = os.environ["BOMHOST_TEST_MARKER"]
         script = f"echo $$ > '{marker}.pid.tmp'; mv '{marker}.pid.tmp' '{marker}.pid'; sleep 2.5; touch '{marker}'"
-        subprocess.Popen(["/bin/sh", "-c", script])
+        # escape*: the grandchild leaves the process group and session (setsid), keeping
+        # stdout open; escape-exit answers and exits, escape sleeps.
+        subprocess.Popen(["/bin/sh", "-c", script], start_new_session=name.startswith("escape"))
         deadline = time.monotonic() + 10
         while not os.path.exists(marker + ".pid") and time.monotonic() < deadline:
             time.sleep(0.01)
-        if name == "grandchild":
+        if name in ("grandchild", "escape"):
             time.sleep(60)
     return json.dumps({"findings": findings}).encode() + b"\n"
 

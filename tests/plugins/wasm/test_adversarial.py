@@ -13,7 +13,7 @@ import pytest
 
 from bomhost.errors import PluginLoadError
 from bomhost.plugins.manifest import LoadedManifest
-from bomhost.plugins.wasm import host
+from bomhost.plugins.wasm import compiler, host
 from bomhost.plugins.wasm.runtime import MAX_MODULE_BYTES
 from bomhost.policy.model import DEFAULT_IMPORTS, Budgets, Imports, Policy
 from tests.plugins.contract import added, kinds
@@ -183,3 +183,21 @@ def test_broker_request_flood_is_capped(tmp_path: Path) -> None:
     assert len(reasons) == host.MAX_BROKER_REQUESTS + 1
     assert reasons[-1] == ("sandbox.max_broker_requests", "request_limit")
     assert out.events[-1].context == {"limit": host.MAX_BROKER_REQUESTS, "used": 3000}
+
+
+def test_slow_compile_is_a_bounded_load_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 990,000 empty functions took 109 s and 5.8 GB to load, outside every budget. The compile
+    # now runs in a child under a deadline (10 s by default; lowered here to keep the test short).
+    monkeypatch.setattr(compiler, "COMPILE_TIMEOUT_S", 0.5)
+    module = tmp_path / "many_functions.wat"
+    module.write_text("(module " + "(func)" * 100_000 + ")")
+    started = time.monotonic()
+    with pytest.raises(PluginLoadError) as err:
+        run([manifest(tmp_path, module, name="many")], added("a"))
+    assert time.monotonic() - started < 5
+    assert str(err.value) == (
+        f"plugin 'many': {module} was refused: compiling took longer than 0.5 s"
+        " (the load limit); killed"
+    )
