@@ -120,24 +120,18 @@ def test_a_previous_json_report_is_a_baseline(tmp_path: Path) -> None:
 
 
 def test_baseline_add_from_comment(tmp_path: Path) -> None:
-    comment = tmp_path / "comment.txt"
-    comment.write_text("LGTM, but:\n@bot /bomdrift suppress GHSA-abcd-1234 reason: not reachable\n")
-    proc = bomhost(
-        "baseline", "add", "--from-comment", comment, "--baseline", "b.json", cwd=tmp_path
-    )
+    body = "LGTM, but:\n@bot /bomdrift suppress GHSA-abcd-1234 reason: not reachable\n"
+    proc = bomhost("baseline", "add", "--from-comment", body, "--path", "b.json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads((tmp_path / "b.json").read_text())
     assert doc == {
         "schema_version": 1,
         "suppressed_advisories": [{"id": "GHSA-abcd-1234", "reason": "not reachable"}],
     }
-    comment.write_text("/bomdrift suppress rm;-rf\n")
-    bad = bomhost("baseline", "add", "--from-comment", comment, cwd=tmp_path)
+    bad = bomhost("baseline", "add", "--from-comment", "/bomdrift suppress rm;-rf", cwd=tmp_path)
     assert "malformed advisory id" in one_error_line(bad)
-    comment.write_text("nothing here\n")
-    assert "no `/bomdrift suppress" in one_error_line(
-        bomhost("baseline", "add", "--from-comment", comment, cwd=tmp_path)
-    )
+    none = bomhost("baseline", "add", "--from-comment", "nothing here", cwd=tmp_path)
+    assert "no `/bomdrift suppress" in one_error_line(none)
 
 
 def test_summary_and_findings_only_from_flag_and_config(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
@@ -16,6 +15,7 @@ def baseline_group() -> None:
 @baseline_group.command("add")
 @click.argument("ident", metavar="ID", required=False)
 @click.option(
+    "--path",
     "--baseline",
     "path",
     default=".bomdrift/baseline.json",
@@ -28,9 +28,9 @@ def baseline_group() -> None:
 @click.option(
     "--from-comment",
     "comment",
-    metavar="FILE",
-    help="Read the id (and reason) from a PR comment's `/bomdrift suppress <ID> [reason: ...]`; "
-    "`-` reads stdin.",
+    metavar="BODY",
+    help="Take the id (and reason) from this PR/MR comment body's "
+    "`/bomdrift suppress <ID> [reason: ...]` line, as bomdrift; `-` reads the body from stdin.",
 )
 def add_command(
     ident: str | None,
@@ -46,14 +46,12 @@ def add_command(
     if comment is not None:
         if ident is not None:
             raise UsageError("baseline add: give ID or --from-comment, not both")
-        try:
-            body = sys.stdin.read() if comment == "-" else Path(comment).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            detail = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-            raise UsageError(f"--from-comment {comment}: {detail or exc}") from exc
+        body = sys.stdin.read() if comment == "-" else comment
         found = parse_directive(body)
         if found is None:
-            raise UsageError(f"--from-comment {comment}: no `/bomdrift suppress <ID>` directive")
+            raise UsageError(
+                "--from-comment: no `/bomdrift suppress <ID>` directive in the comment"
+            )
         ident, said = found
         reason = reason if reason is not None else said
     if ident is None:
