@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bomhost import __version__
+from bomhost import __version__, builtins
 from bomhost.baseline import Baseline
 from bomhost.diff import diff
 from bomhost.errors import UsageError
@@ -43,6 +43,7 @@ class DiffOptions:
     cache_dir: str | None = None
     # Accepted findings, dropped before the report and the gates (--baseline).
     baseline: Baseline | None = None
+    http_cache: bool = True
 
 
 def _source_date_epoch() -> str | None:
@@ -93,7 +94,8 @@ def _sbom_warnings(doc: SbomDocument) -> list[str]:
 
 def run_diff(opts: DiffOptions, progress: Progress | None = None) -> Report:
     """Read, diff, enrich and gate; raise ``BomhostError`` for anything the user must fix."""
-    manifests: list[LoadedManifest] = [load_manifest(p) for p in opts.plugins]
+    # builtin:NAME names a first-party plugin shipped in the package (bomhost/builtins/).
+    manifests: list[LoadedManifest] = [load_manifest(builtins.resolve(p)) for p in opts.plugins]
     warnings: list[str] = [w for m in manifests for w in m.warnings]
     jobs = opts.jobs if opts.jobs is not None else (os.cpu_count() or 1)
     if jobs < 1:
@@ -105,12 +107,20 @@ def run_diff(opts: DiffOptions, progress: Progress | None = None) -> Report:
     from bomhost.plugins.runner import close_all, load_plugins, run_plugins
     from bomhost.policy.load import load_policy
 
+    policy = builtins.with_fragments(load_policy(opts.policy), manifests)
+    rules = list(policy.net.allow) + [r for t in policy.plugins.values() for r in t.net.allow]
+    warnings += [
+        f"policy: rule {r.id}: header {h} dropped (an environment variable it names is not set)"
+        for r in rules
+        for h in r.dropped_headers
+    ]
     ctx = RunContext(
         bomhost_version=__version__,
         now_ms=run_now_ms(),
-        policy=load_policy(opts.policy),
+        policy=policy,
         jobs=jobs,
         cache_dir=opts.cache_dir,
+        http_cache=opts.http_cache,
     )
     instances = load_plugins(manifests, ctx)  # refusals stop the run before any SBOM is read
     try:

@@ -126,6 +126,11 @@ def _write(text: str, output_file: str | None) -> None:
     help="Also validate CycloneDX inputs against their JSON/XML schema (exit 1 if invalid).",
 )
 @click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Neither read nor write the HTTP response cache (rules with cache_ttl_s).",
+)
+@click.option(
     "--timings",
     is_flag=True,
     help="Keep wall-clock times in sandbox.stats (makes the JSON report differ run to run).",
@@ -197,6 +202,7 @@ def _diff(
     policy: str | None,
     jobs: int | None,
     validate: bool,
+    no_cache: bool,
     timings: bool,
     summary_only: bool,
     findings_only: bool,
@@ -237,6 +243,7 @@ def _diff(
             timings=timings,
             validate=validate,
             baseline=load_baseline(baseline_path) if baseline_path is not None else None,
+            http_cache=not no_cache,
         ),
         progress,
     )

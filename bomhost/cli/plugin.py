@@ -25,18 +25,24 @@ def check_command(manifest: str, policy_file: str | None, output: str) -> int:
 
     Exit 0 if the plugin would run, 1 if a run would stop on it (the same one-line reason).
     """
+    from bomhost import builtins
     from bomhost.config import find_config, load_config
     from bomhost.plugins.check import check_plugin
+    from bomhost.plugins.manifest import load_manifest
     from bomhost.policy.load import load_policy
 
     # The same policy a `bomhost diff` here would use, so the verdict is the same.
     policy = load_config(find_config()).policy_path(policy_file)
-    result = check_plugin(manifest, load_policy(policy))
+    path = builtins.resolve(manifest)
+    effective = builtins.with_fragments(load_policy(policy), [load_manifest(path)])
+    result = check_plugin(path, effective)
     if output == "json":
         click.echo(result.model_dump_json(indent=2))
     else:
         click.echo(f"plugin {result.name} ({result.runtime}): {result.exec}")
         click.echo(f"  sha256 {result.sha256 or '(unreadable)'}")
+        batch = f" ({result.batch_size} components per call)" if result.batch_size else ""
+        click.echo(f"  protocol {result.protocol}, invoke {result.invoke}{batch}")
         for imp in result.imports:
             verdict = "allowed" if imp.allowed else f"REFUSED: {imp.reason}"
             click.echo(f"  import {imp.name} ({imp.kind}): {verdict}")
@@ -46,4 +52,24 @@ def check_command(manifest: str, policy_file: str | None, output: str) -> int:
     if not result.ok:
         click.echo(f"bomhost: error: {result.problem}", err=True)
         return 1
+    return 0
+
+
+@plugin_group.command("list")
+@click.option("--output", type=click.Choice(("text", "json")), default="text", show_default=True)
+def list_command(output: str) -> int:
+    """The first-party plugins (run with --plugin builtin:NAME): version, sha256, grants."""
+    import json
+
+    from bomhost import builtins
+
+    rows = [builtins.describe(name) for name in builtins.names()]
+    if output == "json":
+        click.echo(json.dumps([r.model_dump() for r in rows], indent=2))
+        return 0
+    for r in rows:
+        click.echo(f"builtin:{r.name}  {r.version}  sha256 {r.sha256}")
+        click.echo(f"  {r.description}")
+        click.echo(f"  runtime {r.runtime}, protocol {r.protocol}, invoke {r.invoke}")
+        click.echo(f"  grants: {'; '.join(r.grants) or 'nothing beyond the default policy'}")
     return 0

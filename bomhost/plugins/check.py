@@ -47,6 +47,9 @@ class CheckResult(BaseModel):
     problem: str | None = None
     imports: tuple[ImportVerdict, ...] = ()
     warnings: tuple[str, ...] = ()
+    protocol: int = 1
+    invoke: str = "per-component"
+    batch_size: int | None = None  # components per call, for invoke = "batch"
 
 
 def check_plugin(manifest_path: str | Path, policy: Policy) -> CheckResult:
@@ -64,6 +67,9 @@ def check_plugin(manifest_path: str | Path, policy: Policy) -> CheckResult:
         "exec": str(plugin.exec_path),
         "sha256": digest,
         "warnings": plugin.warnings,
+        "protocol": plugin.manifest.protocol,
+        "invoke": plugin.manifest.invoke,
+        "batch_size": plugin.manifest.batch_size if plugin.manifest.invoke == "batch" else None,
     }
     problem: str | None = None
     imports: tuple[ImportVerdict, ...] = ()

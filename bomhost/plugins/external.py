@@ -367,11 +367,12 @@ class ProcessPlugin:
 class PerCallPlugin(ProcessPlugin):
     """bomdrift's model: one fresh process per call; safe to call from many threads at once."""
 
-    def call(self, request: bytes, subject: str) -> CallResult:
+    def call(self, request: bytes, subject: str, scale: int = 1) -> CallResult:
         start = time.monotonic()
+        timeout_ms, stdout_cap = self.timeout_ms * scale, self.stdout_cap * scale
         try:
             chan = Channel(
-                self.exec_path, self.env, stdout_cap=self.stdout_cap, stderr_cap=self.stderr_cap
+                self.exec_path, self.env, stdout_cap=stdout_cap, stderr_cap=self.stderr_cap
             )
         except OSError as exc:
             return CallResult(
@@ -381,7 +382,7 @@ class PerCallPlugin(ProcessPlugin):
         try:
             chan.send(request, then_close=True)
             stop = chan.pump(
-                start + self.timeout_ms / 1000,
+                start + timeout_ms / 1000,
                 lambda: chan.stdout_eof and chan.stderr_eof and chan.exited,
             )
         finally:
@@ -390,12 +391,12 @@ class PerCallPlugin(ProcessPlugin):
         if stop == "timeout":
             failure = Failure(
                 "timeout",
-                f"no answer within {self.timeout_ms} ms; process group killed"
+                f"no answer within {timeout_ms} ms; process group killed"
                 + (f", and {reaper.describe(chan.killed)}" if chan.killed else ""),
             )
         elif stop == "too_large":
             failure = Failure(
-                "output_too_large", f"stdout exceeded {self.stdout_cap} bytes; process group killed"
+                "output_too_large", f"stdout exceeded {stdout_cap} bytes; process group killed"
             )
         elif returncode != 0:
             failure = Failure("exit_status", _exit_message(returncode, chan.stderr))

@@ -63,14 +63,19 @@ class RunContext:
     policy: Policy
     jobs: int = 1
     cache_dir: str | None = None
+    http_cache: bool = True  # False: --no-cache, the broker neither reads nor writes responses
     extra: dict[str, object] = field(default_factory=dict)
 
 
 class PluginInstance(Protocol):
     """A loaded plugin, ready to be called; ``call`` must be safe to use from several threads."""
 
-    def call(self, request: bytes, subject: str) -> CallResult:
-        """Send one encoded request; ``subject`` is the component id used in sandbox events."""
+    def call(self, request: bytes, subject: str, scale: int = 1) -> CallResult:
+        """Send one encoded request; ``subject`` is the component id used in sandbox events.
+
+        ``scale`` is how many components the request carries (a batch call): the per-call
+        budgets that grow with the work are multiplied by it (protocol/README.md, section 8).
+        """
         ...
 
     def close(self) -> None:

@@ -19,6 +19,8 @@ from bomhost.model import Event
 from bomhost.tomlfile import first_error, read_toml
 
 V1_EVENTS: frozenset[str] = frozenset({"added", "version-changed"})
+# Components per batch call: OSV's querybatch takes 1,000 queries, so a chunk maps to one POST.
+MAX_BATCH = 1000
 
 
 class PluginManifest(BaseModel):
@@ -72,6 +74,17 @@ class PluginManifest(BaseModel):
     config: dict[str, Any] = Field(
         default_factory=dict, description="[plugin.config]: handed to protocol-2 plugins as-is."
     )
+    invoke: Literal["per-component", "batch"] = Field(
+        default="per-component",
+        description="Protocol 2: batch sends every matching component in one call per chunk.",
+    )
+    batch_size: int = Field(
+        default=MAX_BATCH,
+        ge=1,
+        le=MAX_BATCH,
+        strict=True,
+        description="Components per batch call (1..1000); budgets scale with it.",
+    )
 
     @property
     def runtime(self) -> Literal["external", "wasm"]:
@@ -101,6 +114,8 @@ class PluginManifest(BaseModel):
             raise ValueError(
                 'mode = "persistent" needs an external plugin with protocol_version = 2'
             )
+        if self.invoke == "batch" and self.protocol != 2:
+            raise ValueError('invoke = "batch" needs protocol_version = 2')
         return self
 
 

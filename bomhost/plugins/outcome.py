@@ -42,10 +42,14 @@ class PluginOutcome:
     events: tuple[SandboxEvent, ...] = ()
     logs: tuple[PluginLog, ...] = ()
     stats: dict[str, PluginStats] = field(default_factory=dict)
+    # Components sent per plugin, where it differs from ``stats[...].count`` (batch plugins:
+    # one call carries many components, and a failed call fails each of them).
+    components: dict[str, int] = field(default_factory=dict)
 
     def summary_lines(self) -> list[str]:
         """One stderr line per plugin that had failures."""
-        return summarize_errors(self.errors, {k: v.count for k, v in self.stats.items()})
+        totals = {k: self.components.get(k, v.count) for k, v in self.stats.items()}
+        return summarize_errors(self.errors, totals)
 
 
 def summarize_errors(

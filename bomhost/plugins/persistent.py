@@ -43,10 +43,10 @@ class PersistentPlugin(ProcessPlugin):
         self._last: Failure | None = None
         self._lock = threading.Lock()
 
-    def call(self, request: bytes, subject: str) -> CallResult:
+    def call(self, request: bytes, subject: str, scale: int = 1) -> CallResult:
         with self._lock:
             start = time.monotonic()
-            output, failure, stderr = self._exchange(request, start + self.timeout_ms / 1000)
+            output, failure, stderr = self._exchange(request, start, scale)
             return CallResult(
                 output=output,
                 failure=failure,
@@ -54,7 +54,11 @@ class PersistentPlugin(ProcessPlugin):
                 usage=Usage(elapsed_ms=(time.monotonic() - start) * 1000),
             )
 
-    def _exchange(self, request: bytes, deadline: float) -> tuple[bytes, Failure | None, bytearray]:
+    def _exchange(
+        self, request: bytes, start: float, scale: int
+    ) -> tuple[bytes, Failure | None, bytearray]:
+        timeout_ms, stdout_cap = self.timeout_ms * scale, self.stdout_cap * scale
+        deadline = start + timeout_ms / 1000
         chan = self._chan
         if chan is None:
             if self.starts >= MAX_STARTS:
@@ -77,6 +81,7 @@ class PersistentPlugin(ProcessPlugin):
         # dropping it keeps one response per request.
         chan.stdout.clear()
         chan.stderr.clear()
+        chan.stdout_cap = stdout_cap  # per line; a batch line may be as large as its scale
         chan.send(request + b"\n", then_close=False)
         while True:
             stop = chan.pump(deadline, lambda: b"\n" in chan.stdout or chan.stdout_eof)
@@ -86,11 +91,11 @@ class PersistentPlugin(ProcessPlugin):
                     "killed; restarted on the next call" if self.starts < MAX_STARTS else "killed"
                 )
                 return self._retire(
-                    Failure("timeout", f"no answer within {self.timeout_ms} ms; process {after}")
+                    Failure("timeout", f"no answer within {timeout_ms} ms; process {after}")
                 )
             if stop == "too_large":
                 return self._retire(
-                    Failure("output_too_large", f"response line exceeded {self.stdout_cap} bytes")
+                    Failure("output_too_large", f"response line exceeded {stdout_cap} bytes")
                 )
             newline = chan.stdout.find(b"\n")
             if newline < 0:  # EOF before a whole line: the process is gone

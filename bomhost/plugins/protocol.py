@@ -8,7 +8,7 @@ ignored, as plugins must ignore unknown request fields.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -48,6 +48,28 @@ class RequestV2(BaseModel):
     run: RunInfo
 
 
+class BatchItem(BaseModel):
+    """One component of a batch request; ``component_purl`` is what its findings must name."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    component_purl: str = Field(description="The component's purl, else its name.")
+    component: Component
+    event: Event
+    before: Component | None = None
+
+
+class RequestBatch(BaseModel):
+    """Protocol 2, ``invoke = "batch"``: every component of one chunk in one request."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    protocol_version: Literal[2] = 2
+    batch: tuple[BatchItem, ...]
+    config: dict[str, Any] = Field(default_factory=dict)
+    run: RunInfo
+
+
 class ResponseFinding(BaseModel):
     """One finding as a plugin writes it; all four fields are required strings."""
 
@@ -67,11 +89,26 @@ class Response(BaseModel):
     findings: tuple[ResponseFinding, ...]
 
 
+class BatchFinding(ResponseFinding):
+    """A finding in a batch response: it names the component it belongs to."""
+
+    component_purl: str = Field(strict=True, description="The component_purl of a request item.")
+
+
+class BatchResponse(BaseModel):
+    """What a batch plugin answers: findings, each naming a component that was sent."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    findings: tuple[BatchFinding, ...]
+
+
 class BadResponse(ValueError):
     """The output is not a valid response; the message says why in one line."""
 
 
 _CONFIG = TypeAdapter(dict[str, Any])
+_R = TypeVar("_R", Response, BatchResponse)
 
 
 class RequestEncoder:
@@ -109,6 +146,29 @@ class RequestEncoder:
             )
         )
 
+    def encode_batch(self, items: list[tuple[str, Component, Event, Component | None]]) -> bytes:
+        """The compact JSON request for one batch call: ``RequestBatch(...).model_dump_json()``."""
+        parts = [b'{"protocol_version":2,"batch":[']
+        for n, (subject, component, event, before) in enumerate(items):
+            if n:
+                parts.append(b",")
+            parts += (
+                b'{"component_purl":',
+                _STR.dump_json(subject),
+                b',"component":',
+                component.__pydantic_serializer__.to_json(component),
+                b',"event":"',
+                event.encode(),
+                b'","before":',
+                b"null" if before is None else before.__pydantic_serializer__.to_json(before),
+                b"}",
+            )
+        parts += (b"]", self._tail)
+        return b"".join(parts)
+
+
+_STR = TypeAdapter(str)
+
 
 def encode_request(
     *,
@@ -143,12 +203,27 @@ def _trim(data: bytes) -> bytes:
 
 def decode_response(data: bytes) -> tuple[ResponseFinding, ...]:
     """Parse a plugin's whole (trimmed) output as one response, or raise ``BadResponse``."""
+    return _decode(data, Response).findings
+
+
+def decode_batch_response(data: bytes, sent: frozenset[str]) -> tuple[BatchFinding, ...]:
+    """A batch response whose every finding names a component in ``sent``, or ``BadResponse``."""
+    findings = _decode(data, BatchResponse).findings
+    for n, f in enumerate(findings):
+        if f.component_purl not in sent:
+            raise BadResponse(
+                f"findings.{n}.component_purl {f.component_purl!r} names a component that was not sent"
+            )
+    return findings
+
+
+def _decode(data: bytes, model: type[_R]) -> _R:
     text = _trim(data)
     if not text:
         raise BadResponse("empty output (expected one JSON value)")
     try:
         # One pass in pydantic-core: parse and validate together.
-        return Response.model_validate_json(text).findings
+        return model.model_validate_json(text)
     except ValidationError as exc:
         first = exc.errors()[0]
         if first["type"] == "json_invalid":

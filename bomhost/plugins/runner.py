@@ -16,11 +16,26 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
-from bomhost.model import ChangeSet, Component, Event, Finding, PluginError, SandboxEvent
+from bomhost.model import (
+    ChangeSet,
+    Component,
+    ErrorKind,
+    Event,
+    Finding,
+    PluginError,
+    SandboxEvent,
+)
 from bomhost.plugins.interface import CallResult, PluginInstance, RunContext, Runtime
 from bomhost.plugins.manifest import LoadedManifest
 from bomhost.plugins.outcome import NoProgress, PluginOutcome, Progress
-from bomhost.plugins.protocol import BadResponse, RequestEncoder, RunInfo, decode_response
+from bomhost.plugins.protocol import (
+    BadResponse,
+    RequestEncoder,
+    ResponseFinding,
+    RunInfo,
+    decode_batch_response,
+    decode_response,
+)
 from bomhost.plugins.registry import runtime_for
 from bomhost.report.model import Distribution, PluginLog, PluginStats
 
@@ -44,6 +59,23 @@ class Invocation:
     @property
     def subject(self) -> str:
         return self.component.display_id
+
+
+# One call: a single invocation (per-component) or a chunk of them (``invoke = "batch"``).
+Unit = tuple[Invocation, ...]
+
+
+def units(plugin: LoadedManifest, calls: list[Invocation]) -> list[Unit]:
+    """Cut one plugin's planned calls into the calls actually made, in order."""
+    m = plugin.manifest
+    if m.invoke != "batch":
+        return [(inv,) for inv in calls]
+    return [tuple(calls[i : i + m.batch_size]) for i in range(0, len(calls), m.batch_size)]
+
+
+def batch_subject(unit: Unit) -> str:
+    """How events and logs of a batch call name it: ``batch:<first id>+<n-1>``."""
+    return f"batch:{unit[0].subject}+{len(unit) - 1}"
 
 
 def plan(plugin: LoadedManifest, index: int, changes: ChangeSet) -> list[Invocation]:
@@ -97,42 +129,62 @@ class _Done:
     """What one call contributed, before the merge."""
 
     findings: tuple[Finding, ...]
-    error: PluginError | None
+    errors: tuple[PluginError, ...]
     logs: tuple[PluginLog, ...]
     events: tuple[SandboxEvent, ...]
     result: CallResult
     elapsed_ms: float
+    components: int = 1  # how many components the call carried (batch: the chunk size)
 
 
 def _call(
-    plugin: LoadedManifest, inst: PluginInstance, encoder: RequestEncoder, inv: Invocation
+    plugin: LoadedManifest, inst: PluginInstance, encoder: RequestEncoder, unit: Unit
 ) -> _Done:
     m = plugin.manifest
-    request = encoder.encode(inv.component, inv.event, inv.before)
-    subject = inv.subject
+    batch = m.invoke == "batch"
+    if batch:
+        request = encoder.encode_batch([(i.subject, i.component, i.event, i.before) for i in unit])
+        subject = batch_subject(unit)
+    else:
+        inv = unit[0]
+        request = encoder.encode(inv.component, inv.event, inv.before)
+        subject = inv.subject
     start = time.monotonic()
-    result = inst.call(request, subject)
+    # Budgets are per call and scale with the components in it (protocol/README.md, section 8).
+    result = inst.call(request, subject, scale=len(unit)) if batch else inst.call(request, subject)
     elapsed = (time.monotonic() - start) * 1000
     findings: tuple[Finding, ...] = ()
-    error: PluginError | None = None
+    errors: tuple[PluginError, ...] = ()
     events = result.events
-    if result.failure is not None:
-        error = PluginError(
-            plugin_name=m.name,
-            component_purl=subject,
-            error_kind=result.failure.kind,
-            message=result.failure.message,
+
+    def fail(kind: ErrorKind, message: str) -> tuple[PluginError, ...]:
+        # A failed batch call fails every component in it, so counts mean the same in both modes.
+        return tuple(
+            PluginError(
+                plugin_name=m.name,
+                component_purl=i.subject,
+                error_kind=kind,
+                message=message,
+            )
+            for i in unit
         )
+
+    if result.failure is not None:
+        errors = fail(result.failure.kind, result.failure.message)
     else:
         try:
-            raw = decode_response(result.output)
+            raw: Sequence[tuple[str, ResponseFinding]]
+            if batch:
+                order: dict[str, int] = {}
+                for n, i in enumerate(unit):
+                    order.setdefault(i.subject, n)
+                got = decode_batch_response(result.output, frozenset(order))
+                # Item order, stable within an item: the same bytes as per-component mode.
+                raw = sorted(((f.component_purl, f) for f in got), key=lambda p: order[p[0]])
+            else:
+                raw = [(subject, f) for f in decode_response(result.output)]
         except BadResponse as exc:
-            error = PluginError(
-                plugin_name=m.name,
-                component_purl=subject,
-                error_kind="bad_output",
-                message=str(exc),
-            )
+            errors = fail("bad_output", str(exc))
             if m.runtime == "wasm":
                 # Only the sandbox keeps an allow/deny log; its refusal of the output is one.
                 events += (
@@ -149,22 +201,22 @@ def _call(
             findings = tuple(
                 Finding(
                     plugin_name=m.name,
-                    component_purl=subject,
+                    component_purl=purl,
                     kind=f.kind,
                     message=f.message,
                     severity=f.severity,
                     rule_id=f.rule_id,
                 )
-                for f in raw
+                for purl, f in raw
             )
     logs = tuple(
         PluginLog(
             plugin_name=m.name, component_purl=subject, level=line.level, message=line.message
         )
         for line in result.logs
-        if error is not None or line.level != STDERR_LEVEL
+        if errors or line.level != STDERR_LEVEL
     )
-    return _Done(findings, error, logs, events, result, elapsed)
+    return _Done(findings, errors, logs, events, result, elapsed, len(unit))
 
 
 def run_plugins(
@@ -188,28 +240,33 @@ def run_plugins(
     if instances is None:
         instances = load_plugins(plugins, ctx)
     try:
-        calls = [inv for i, p in enumerate(plugins) for inv in plan(p, i, changes)]
+        calls = [u for i, p in enumerate(plugins) for u in units(p, plan(p, i, changes))]
         run = RunInfo(bomhost_version=ctx.bomhost_version, now_ms=ctx.now_ms)
         encoders = [RequestEncoder(p.manifest.protocol, p.manifest.config, run) for p in plugins]
-        progress.start(len(calls))
+        progress.start(sum(len(u) for u in calls))
         done: list[_Done | None] = [None] * len(calls)
         if jobs <= 1 or len(calls) <= 1:
-            for n, inv in enumerate(calls):
-                i = inv.plugin
-                done[n] = _call(plugins[i], instances[i], encoders[i], inv)
-                progress.advance()
+            for n, unit in enumerate(calls):
+                i = unit[0].plugin
+                done[n] = _call(plugins[i], instances[i], encoders[i], unit)
+                _advance(progress, len(unit))
         else:
             with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="bomhost-plugin") as pool:
                 futures = {
                     pool.submit(
-                        _call, plugins[inv.plugin], instances[inv.plugin], encoders[inv.plugin], inv
+                        _call,
+                        plugins[u[0].plugin],
+                        instances[u[0].plugin],
+                        encoders[u[0].plugin],
+                        u,
                     ): n
-                    for n, inv in enumerate(calls)
+                    for n, u in enumerate(calls)
                 }
                 try:
                     for fut in as_completed(futures):
-                        done[futures[fut]] = fut.result()
-                        progress.advance()
+                        d = fut.result()
+                        done[futures[fut]] = d
+                        _advance(progress, d.components)
                 except BaseException:
                     # A runtime bug or Ctrl-C: do not start the calls still queued.
                     pool.shutdown(wait=False, cancel_futures=True)
@@ -222,18 +279,26 @@ def run_plugins(
     return _merge(plugins, calls, results)
 
 
+def _advance(progress: Progress, n: int) -> None:
+    for _ in range(n):
+        progress.advance()
+
+
 def _merge(
-    plugins: Sequence[LoadedManifest], calls: Sequence[Invocation], done: Sequence[_Done]
+    plugins: Sequence[LoadedManifest], calls: Sequence[Unit], done: Sequence[_Done]
 ) -> PluginOutcome:
     usage: dict[str, list[_Done]] = {}
-    for inv, d in zip(calls, done, strict=True):
-        usage.setdefault(plugins[inv.plugin].name, []).append(d)
+    for unit, d in zip(calls, done, strict=True):
+        usage.setdefault(plugins[unit[0].plugin].name, []).append(d)
     return PluginOutcome(
         findings=tuple(f for d in done for f in d.findings),
-        errors=tuple(d.error for d in done if d.error is not None),
+        errors=tuple(e for d in done for e in d.errors),
         events=tuple(e for d in done for e in d.events),
         logs=tuple(line for d in done for line in d.logs),
         stats={name: _stats(ds) for name, ds in usage.items()},
+        components={
+            name: n for name, ds in usage.items() if (n := sum(d.components for d in ds)) != len(ds)
+        },
     )
 
 

@@ -17,7 +17,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
 from pydantic_core import core_schema
 
 from bomhost.plugins.manifest import V1_EVENTS, PluginManifest
-from bomhost.plugins.protocol import RequestV1, RequestV2, Response
+from bomhost.plugins.protocol import BatchResponse, RequestBatch, RequestV1, RequestV2, Response
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 BASE_ID = "https://bomhost.dev/protocol/"
@@ -84,6 +84,17 @@ def schemas() -> dict[str, dict[str, Any]]:
         ),
         "response.schema.json": _schema(
             Response, "response.schema.json", "Plugin response (protocols 1 and 2)", "validation"
+        ),
+        "request-batch.schema.json": _request(
+            RequestBatch,
+            "request-batch.schema.json",
+            'Plugin request, protocol 2, invoke = "batch"',
+        ),
+        "response-batch.schema.json": _schema(
+            BatchResponse,
+            "response-batch.schema.json",
+            'Plugin response, invoke = "batch"',
+            "validation",
         ),
     }
 

@@ -1,6 +1,6 @@
 """The capability broker: the only path from a WASM plugin to files and the network.
 
-The WASM host functions ``bomdrift.read_file`` and ``bomdrift.http_get`` do nothing but copy
+The WASM host functions ``bomdrift.read_file``, ``http_get`` and ``http_request`` do nothing but copy
 bytes between guest memory and an ``InvocationBroker``; every decision (which rule matches,
 quotas, timeouts, the event that explains it) is made here, against the operator's policy.
 
@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import io
 import os
+import re
 import socket
 import ssl
 import stat
@@ -26,15 +28,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from bomhost import __version__
 from bomhost.model import Decision, SandboxEvent
-from bomhost.policy.model import FsReadRule, NetAllowRule, Policy, valid_host
+from bomhost.policy.cache import ResponseCache, cache_key
+from bomhost.policy.model import FsReadRule, HttpMethod, NetAllowRule, Policy, valid_host
 
 DENIED = -1
 NOT_FOUND = -2  # read_file: not found or unreadable; http_get: connection or HTTP failure
 QUOTA = -3
 TOO_SMALL = -4
 TIMED_OUT = -5
+BAD_REQUEST = -7  # http_request: the request JSON is not a valid request
+# Headers only the host writes: a guest header of one of these names is refused.
+HOST_HEADERS = frozenset(
+    {"host", "content-length", "connection", "transfer-encoding", "user-agent", "accept-encoding"}
+)
 
 FS_DEFAULT = "fs.default"
 NET_DEFAULT = "net.default"
@@ -252,7 +262,31 @@ class InvocationBroker:
 
     def http_get(self, url: str, buf_cap: int) -> bytes | int:
         """The 2xx body (at most ``buf_cap``), or a negative code; always records an event."""
-        ctx: dict[str, Any] = {"url": url}
+        return self.http_request("GET", url, (), None, buf_cap, {"url": url})
+
+    def http_request_json(self, raw: str, buf_cap: int) -> bytes | int:
+        """``bomdrift.http_request``: the request as JSON (protocol/README.md section 9)."""
+        try:
+            req = HttpRequest.model_validate_json(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "request"
+            ctx: dict[str, Any] = {"reason": f"{where}: {first['msg']}"}
+            return self._record(BAD_REQUEST, "deny", NET_DEFAULT, "net_request_invalid", ctx)
+        body = None if req.body is None else req.body.encode("utf-8")
+        ctx = {"url": req.url, "method": req.method}
+        return self.http_request(req.method, req.url, req.headers, body, buf_cap, ctx)
+
+    def http_request(
+        self,
+        method: HttpMethod,
+        url: str,
+        guest_headers: tuple[tuple[str, str], ...],
+        body: bytes | None,
+        buf_cap: int,
+        ctx: dict[str, Any],
+    ) -> bytes | int:
+        """One brokered request; ``http_get`` is the GET without headers or body."""
         target = parse_url(url)
         if target is None:
             return self._record(DENIED, "deny", NET_DEFAULT, "net_url_invalid", ctx)
@@ -265,6 +299,22 @@ class InvocationBroker:
         )
         if rule is None:
             return self._record(DENIED, "deny", NET_DEFAULT, _net_miss(rules, scheme, host), ctx)
+        if method not in rule.methods:
+            ctx["methods"] = list(rule.methods)
+            return self._record(DENIED, "deny", rule.id, "net_method_denied", ctx)
+        injected = {k.lower() for k, _ in rule.injected_headers}
+        refused = sorted(
+            k.lower()
+            for k, v in guest_headers
+            if k.lower() in HOST_HEADERS
+            or k.lower() in injected
+            or k.lower().startswith("proxy-")
+            or not _HEADER_NAME.match(k)
+            or not _HEADER_VALUE.match(v)
+        )
+        if refused:
+            ctx["headers"] = refused
+            return self._record(DENIED, "deny", rule.id, "net_header_denied", ctx)
 
         remaining = self.deadline - time.monotonic()
         timeout = min(rule.timeout_ms / 1000, remaining)
@@ -273,8 +323,16 @@ class InvocationBroker:
         if timeout <= 0:
             return self._record(TIMED_OUT, "deny", rule.id, "net_timeout", ctx)
 
-        headers = _request_headers(scheme, host, port)
-        egress = _egress(path, headers)
+        headers = _request_headers(scheme, host, port) + list(guest_headers)
+        if rule.injected_headers:
+            # Names only in the event: the values are the operator's secrets.
+            headers += rule.injected_headers
+            ctx["injected_headers"] = sorted(injected)
+        if rule.dropped_headers:
+            ctx["dropped_headers"] = sorted(k.lower() for k in rule.dropped_headers)
+        if body is not None:
+            headers.append(("Content-Length", str(len(body))))
+        egress = _egress(method, path, headers) + len(body or b"")
         ctx["egress_bytes"] = egress
         wants: list[tuple[Key, int, int]] = []
         names: dict[Key, tuple[str, int]] = {}
@@ -292,17 +350,31 @@ class InvocationBroker:
             used = self.broker.counters.used(over)
             ctx.update(quota=name, limit=limit, used=used)
             return self._record(QUOTA, "deny", rule.id, "net_quota_exceeded", ctx)
-        return self._fetch(rule, (scheme, host, port, path), headers, timeout, buf_cap, ctx)
+        cache = self.broker.cache if rule.cache_ttl_s else None
+        entry = cache_key(method, url, body)
+        if cache is not None and (hit := cache.get(entry, rule.cache_ttl_s)) is not None:
+            # A hit counts against the quotas like a live request (taken above), so a cached
+            # run behaves as an uncached one; only the connection is saved.
+            ctx["cached"] = True
+            stream = io.BytesIO(hit)
+            quotas = self._quotas(rule.id, {}, {"max_response_bytes": rule.max_response_bytes})
+            return self._bounded_read(stream.read, rule.id, "net", quotas, buf_cap, ctx)
+        request = (method, headers, body)
+        got = self._fetch(rule, (scheme, host, port, path), request, timeout, buf_cap, ctx)
+        if cache is not None and isinstance(got, bytes):
+            cache.put(entry, got)  # complete 2xx bodies only: anything else is a negative code
+        return got
 
     def _fetch(
         self,
         rule: NetAllowRule,
         target: tuple[str, str, int, str],
-        headers: list[tuple[str, str]],
+        request: tuple[str, list[tuple[str, str]], bytes | None],
         timeout: float,
         buf_cap: int,
         ctx: dict[str, Any],
     ) -> bytes | int:
+        method, headers, body = request
         scheme, host, port, path = target
         conn: http.client.HTTPConnection
         if scheme == "https":
@@ -329,10 +401,10 @@ class InvocationBroker:
             conn.sock = _connect(host, port, time.monotonic() + timeout)
             if scheme == "https":
                 conn.sock = tls.wrap_socket(conn.sock, server_hostname=host)
-            conn.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+            conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
             for name, value in headers:
                 conn.putheader(name, value)
-            conn.endheaders()
+            conn.endheaders(body)
             resp = conn.getresponse()
             if expired.is_set():
                 raise TimeoutError
@@ -375,6 +447,7 @@ class Broker:
     """
 
     policy: Policy
+    cache: ResponseCache | None = None  # None: --no-cache (rules' cache_ttl_s then ignored)
     lock: threading.Lock = field(default_factory=threading.Lock)
     counters: _Counters = field(default_factory=_Counters, init=False, repr=False)
     _effective: dict[str, Policy] = field(default_factory=dict, init=False, repr=False)
@@ -481,9 +554,25 @@ def _request_headers(scheme: str, host: str, port: int) -> list[tuple[str, str]]
     ]
 
 
-def _egress(path: str, headers: list[tuple[str, str]]) -> int:
+class HttpRequest(BaseModel):
+    """What a guest passes to ``bomdrift.http_request`` (protocol/README.md section 9)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    method: HttpMethod
+    url: str = Field(max_length=MAX_URL_CHARS)
+    headers: tuple[tuple[str, str], ...] = Field(default=(), max_length=64)
+    body: str | None = None
+
+
+# RFC 9110 token for names; visible ASCII and spaces for values (no CR/LF: no header injection).
+_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$")
+_HEADER_VALUE = re.compile(r"^[\x20-\x7e]{0,4096}$")
+
+
+def _egress(method: str, path: str, headers: list[tuple[str, str]]) -> int:
     """The exact size of the request head http.client sends for ``path`` and ``headers``."""
-    lines = [f"GET {path} HTTP/1.1", *(f"{k}: {v}" for k, v in headers)]
+    lines = [f"{method} {path} HTTP/1.1", *(f"{k}: {v}" for k, v in headers)]
     return len("\r\n".join(lines)) + 4
 
 

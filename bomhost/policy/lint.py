@@ -21,6 +21,7 @@ from bomhost.policy.load import validate_policy
 from bomhost.policy.model import (
     BOMDRIFT_FUNCTIONS,
     HTTP_GET,
+    HTTP_REQUEST,
     INERT_WASI,
     READ_FILE,
     FsReadRule,
@@ -135,7 +136,9 @@ def _check_reachable(policy: Policy) -> list[Diagnostic]:
             (HTTP_GET, "net.allow", net_rules),
         ]
         for func, kind, rules in pairs:
-            if any(func in u.imports.allow for u in users):
+            # A net rule also serves bomdrift.http_request.
+            also = (HTTP_REQUEST,) if func == HTTP_GET else ()
+            if any(f in u.imports.allow for u in users for f in (func, *also)):
                 continue
             fix = (
                 f"add {func} to [imports] allow"

@@ -41,9 +41,12 @@ BOMDRIFT_FUNCTIONS: tuple[str, ...] = (
     "bomdrift.now_ms",
     "bomdrift.read_file",
     "bomdrift.http_get",
+    "bomdrift.http_request",
 )
 READ_FILE = "bomdrift.read_file"
 HTTP_GET = "bomdrift.http_get"
+HTTP_REQUEST = "bomdrift.http_request"
+HttpMethod = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
 # WASI functions that block the calling thread (poll_oneoff sleeps). An epoch deadline cannot
 # interrupt a host call, so no policy may grant them: a grant is an error, not a silent no-op.
@@ -57,6 +60,7 @@ _HOST_LABELS = re.compile(
     r"^[a-z0-9_]([a-z0-9_\-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_\-]*[a-z0-9_])?)*$"
 )
 _HOST_V6 = re.compile(r"^[0-9a-f:.]+$")
+_ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def valid_host(host: str) -> bool:
@@ -175,10 +179,11 @@ class FsReadRule(_Strict):
 
 
 class NetAllowRule(_Strict):
-    """``[[net.allow]]``: one scheme, host (exact or ``*.suffix``) and port plugins may GET from.
+    """``[[net.allow]]``: one scheme, host (exact or ``*.suffix``) and port plugins may reach.
 
     The quotas are per plugin and per run; ``timeout_ms`` bounds each request, and never beyond
-    the time the invocation has left.
+    the time the invocation has left. ``methods`` lists what ``bomdrift.http_request`` may send
+    (``http_get`` is a GET); ``max_egress_bytes`` counts request heads and bodies.
     """
 
     id: str = Field(pattern=_RULE_ID)
@@ -189,6 +194,49 @@ class NetAllowRule(_Strict):
     max_response_bytes: int | None = Field(default=None, gt=0)
     max_egress_bytes: int | None = Field(default=None, gt=0)
     timeout_ms: int = Field(default=1_000, gt=0)
+    methods: tuple[HttpMethod, ...] = Field(default=("GET",), min_length=1)
+    # Injected credentials: values may name ``${env:VAR}``; kept here as written (never the
+    # secret), expanded once at load into a private field only the broker reads.
+    headers: dict[str, str] = Field(default_factory=dict)
+    on_missing_env: Literal["error", "drop"] = "error"
+    cache_ttl_s: int = Field(default=0, ge=0, le=30 * 86_400)  # 0: not cached
+    _injected: tuple[tuple[str, str], ...] = PrivateAttr(default=())
+    _dropped: tuple[str, ...] = PrivateAttr(default=())
+
+    @model_validator(mode="after")
+    def _expand_headers(self) -> NetAllowRule:
+        injected: list[tuple[str, str]] = []
+        dropped: list[str] = []
+        for name, template in self.headers.items():
+            if not re.match(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$", name):
+                raise ValueError(f"header name {name!r} is not an HTTP token")
+            missing = [v for v in _ENV_REF.findall(template) if v not in os.environ]
+            if missing and self.on_missing_env == "error":
+                raise ValueError(
+                    f"header {name}: environment variable {missing[0]} is not set"
+                    ' (set it, or on_missing_env = "drop")'
+                )
+            if missing:
+                dropped.append(name)
+                continue
+            value = _ENV_REF.sub(lambda m: os.environ[m.group(1)], template)
+            if not re.match(r"^[\x20-\x7e]*$", value):
+                # Says which header, never the value: it may be a secret.
+                raise ValueError(f"header {name}: value has characters an HTTP header cannot carry")
+            injected.append((name, value))
+        self._injected = tuple(injected)
+        self._dropped = tuple(dropped)
+        return self
+
+    @property
+    def injected_headers(self) -> tuple[tuple[str, str], ...]:
+        """The headers the host adds to this rule's requests, with secrets expanded."""
+        return self._injected
+
+    @property
+    def dropped_headers(self) -> tuple[str, ...]:
+        """Header names dropped because an ``${env:VAR}`` they use is not set."""
+        return self._dropped
 
     @field_validator("host")
     @classmethod

@@ -17,13 +17,21 @@ Set ``crash_kind`` / ``flood_kind`` when your runtime reports those differently 
 ``trap``), and override ``policy()`` when the runtime takes its budgets from the policy (WASM:
 enough fuel that ``sleep`` meets the wall clock first, ``max_output_bytes`` below 8 MiB).
 Everything else (order, merge, records, summaries) must be identical.
+
+Batch mode: subclass ``BatchContract`` together with your runtime's class (``class
+TestMyBatch(BatchContract, TestMyRuntimeContract)``): every case above then runs through the
+batch protocol (``invoke = "batch"``, one component per call so each case means the same), plus
+the batch cases below with real chunks. Your plugin must answer a ``batch`` request item by
+item, the first item that crashes, sleeps or floods doing so for the whole call, and
+``stranger`` adding a finding for a component that was not sent.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from bomhost import __version__
 from bomhost.model import ChangeSet, Component, ErrorKind, Finding, PluginError, VersionChange
@@ -85,6 +93,12 @@ def kinds(outcome: PluginOutcome) -> list[tuple[str, ErrorKind]]:
     return [(e.component_purl, e.error_kind) for e in outcome.errors]
 
 
+def batched(plugin: LoadedManifest, size: int) -> LoadedManifest:
+    """The same plugin with ``invoke = "batch"`` and ``batch_size = size`` (protocol 2)."""
+    update = {"invoke": "batch", "batch_size": size, "protocol_version": 2}
+    return dataclasses.replace(plugin, manifest=plugin.manifest.model_copy(update=update))
+
+
 class RuntimeContract:
     """Runtime-agnostic tests; see the module docstring for how to subclass."""
 
@@ -100,9 +114,13 @@ class RuntimeContract:
         """The run's policy; a runtime whose budgets come from it (WASM) sets them here."""
         return Policy()
 
+    invoke: ClassVar[Literal["per-component", "batch"]] = "per-component"
+
     def run(
         self, plugins: list[LoadedManifest], changes: ChangeSet, jobs: int = 1
     ) -> PluginOutcome:
+        if self.invoke == "batch":
+            plugins = [batched(p, 1) if p.manifest.invoke != "batch" else p for p in plugins]
         return run(plugins, changes, jobs, self.policy())
 
     def test_findings_merged_in_bomdrift_order(self, tmp_path: Path) -> None:
@@ -179,3 +197,62 @@ class RuntimeContract:
             f"plugin {p.name}: 3 of 4 calls failed ({detail}); see enrichment.plugin_errors"
         ]
         assert all(isinstance(e, PluginError) and e.plugin_name == p.name for e in out.errors)
+
+
+class BatchContract(RuntimeContract):
+    """Batch invocation (protocol/README.md section 8); mix in before a runtime's contract."""
+
+    invoke: ClassVar[Literal["per-component", "batch"]] = "batch"
+
+    def test_batch_is_one_call_with_the_per_component_report(self, tmp_path: Path) -> None:
+        p = self.plugin(tmp_path, self.timeout_ms)
+        a, b, c = comp("finding-2"), comp("none"), comp("finding-3", purl=False)
+        old, new = comp("finding-1", "1.0.0"), comp("finding-1", "2.0.0")
+        changes = ChangeSet(
+            added=(a, b, c), version_changed=(VersionChange(before=old, after=new),)
+        )
+        out = self.run([batched(p, 1000)], changes)
+        assert out.errors == ()
+        assert out.stats[p.name].count == 1  # one call for four components
+        assert list(out.findings) == (
+            expected_findings(p.name, a, 2)
+            + expected_findings(p.name, c, 3)
+            + expected_findings(p.name, new, 1)
+        )
+
+    def test_batch_is_cut_into_chunks(self, tmp_path: Path) -> None:
+        p = batched(self.plugin(tmp_path, self.timeout_ms), 2)
+        out = self.run([p], added(*(f"finding-{n}" for n in (1, 2, 0, 3, 1))), jobs=2)
+        assert out.stats[p.name].count == 3
+        assert [f.component_purl for f in out.findings] == [
+            "pkg:npm/finding-1@1.0.0",
+            *["pkg:npm/finding-2@1.0.0"] * 2,
+            *["pkg:npm/finding-3@1.0.0"] * 3,
+            "pkg:npm/finding-1@1.0.0",
+        ]
+
+    def test_finding_for_a_component_not_sent_is_bad_output(self, tmp_path: Path) -> None:
+        p = batched(self.plugin(tmp_path, self.timeout_ms), 2)
+        out = self.run([p], added("finding-1", "stranger", "finding-2"))
+        assert kinds(out) == [
+            ("pkg:npm/finding-1@1.0.0", "bad_output"),
+            ("pkg:npm/stranger@1.0.0", "bad_output"),
+        ]
+        assert "pkg:npm/never-sent@0" in out.errors[0].message
+        assert "not sent" in out.errors[0].message
+        # the other chunk is unaffected
+        assert out.findings == tuple(expected_findings(p.name, comp("finding-2"), 2))
+
+    def test_a_failed_batch_fails_every_component_in_it(self, tmp_path: Path) -> None:
+        p = batched(self.plugin(tmp_path, self.timeout_ms), 3)
+        out = self.run([p], added("finding-1", "crash", "none", "finding-2"))
+        assert kinds(out) == [
+            ("pkg:npm/finding-1@1.0.0", self.crash_kind),
+            ("pkg:npm/crash@1.0.0", self.crash_kind),
+            ("pkg:npm/none@1.0.0", self.crash_kind),
+        ]
+        assert out.findings == tuple(expected_findings(p.name, comp("finding-2"), 2))
+        # counted in components, as in per-component mode
+        assert out.summary_lines() == [
+            f"plugin {p.name}: 3 of 4 calls failed (3 {self.crash_kind}); see enrichment.plugin_errors"
+        ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bomhost.plugins.manifest import LoadedManifest
-from tests.plugins.contract import RuntimeContract
+from tests.plugins.contract import BatchContract, RuntimeContract
 from tests.plugins.util import install, manifest
 
 
@@ -24,3 +24,11 @@ class TestPersistentContract(RuntimeContract):
             protocol_version=2,
             mode="persistent",
         )
+
+
+class TestPerCallBatchContract(BatchContract, TestPerCallContract):
+    """Every contract case through the batch protocol, one process per chunk."""
+
+
+class TestPersistentBatchContract(BatchContract, TestPersistentContract):
+    """Every contract case through the batch protocol, one JSON line per chunk."""

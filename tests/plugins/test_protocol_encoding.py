@@ -47,3 +47,27 @@ def test_protocol_1_is_bomdrifts_envelope_field_for_field() -> None:
     sent = json.loads(RequestEncoder(1, {"ignored": 1}, RUN).encode(LEFT_PAD, "added", None))
     assert list(sent) == ["protocol_version", "component", "event", "before"]
     assert list(sent["component"]) == COMPONENT_KEYS  # bomdrift's Component, in order
+
+
+def test_batch_encoding_is_the_models_json() -> None:
+    """The fast batch encoder writes exactly what RequestBatch serialises to."""
+    from bomhost.model import Component
+    from bomhost.plugins.protocol import BatchItem, RequestBatch, RequestEncoder, RunInfo
+
+    run = RunInfo(bomhost_version="0.1.0", now_ms=1)
+    a = Component(name="a", version="1", ecosystem="npm", purl="pkg:npm/a@1")
+    b = Component(name='b\u00e9"', version="2", ecosystem="pypi")
+    old = Component(name='b\u00e9"', version="1", ecosystem="pypi")
+    items: list[tuple[str, Component, Event, Component | None]] = [
+        ("pkg:npm/a@1", a, "added", None),
+        ('b\u00e9"', b, "version-changed", old),
+    ]
+    model = RequestBatch(
+        batch=tuple(
+            BatchItem(component_purl=s, component=c, event=e, before=p) for s, c, e, p in items
+        ),
+        config={"k": [1]},
+        run=run,
+    )
+    encoder = RequestEncoder(2, {"k": [1]}, run)
+    assert encoder.encode_batch(items) == model.model_dump_json().encode()

@@ -24,6 +24,7 @@ class Server:
     port: int
     requests: list[str] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
+    bodies: list[tuple[str, bytes]] = field(default_factory=list)  # (method, body) of non-GETs
     release: threading.Event = field(default_factory=threading.Event)
 
 
@@ -76,6 +77,15 @@ def _handler(state: Server) -> type[BaseHTTPRequestHandler]:
                     time.sleep(0.001)
             else:
                 self._send(404, b"no")
+
+        def do_POST(self) -> None:
+            state.requests.append(self.path)
+            state.headers.append(dict(self.headers.items()))
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            state.bodies.append((self.command, body))
+            self._send(200, b"%s %d" % (self.command.encode(), len(body)))
+
+        do_PUT = do_POST
 
     return Handler
 

@@ -7,7 +7,8 @@ Module ``bomdrift``:
   event per invocation).
 - ``now_ms() -> i64``: the run's fixed time, the same for every call.
 - ``read_file(path_ptr, path_len, buf_ptr, buf_cap: i32) -> i64`` and ``http_get(url_ptr,
-  url_len, buf_ptr, buf_cap: i32) -> i64``: byte count written at ``buf_ptr``, or a negative
+  url_len, buf_ptr, buf_cap: i32) -> i64`` (and ``http_request``, whose argument is a JSON
+  request with method, headers and body): byte count written at ``buf_ptr``, or a negative
   code (``bomhost.policy.broker``: -1 denied, -2 not found, -3 quota, -4 buffer too small,
   -5 timed out, and ``FAULT`` = -6 below). They only copy bytes between guest memory and the
   policy's ``InvocationBroker``, which makes every decision.
@@ -48,6 +49,9 @@ _ERRNO_SUCCESS = 0
 _ERRNO_FAULT = 21  # WASI errno "fault": a bad pointer
 # One byte more than the broker accepts, so an overlong path or URL is refused, never truncated.
 MAX_ARG_BYTES = MAX_URL_CHARS + 1
+# bomdrift.http_request's JSON (method, URL, headers, body): room for an OSV querybatch of
+# 1,000 purls with margin; a longer request is cut here and so fails as malformed (-7).
+MAX_HTTP_REQUEST_BYTES = 4 << 20
 # WASI functions that can block the thread (poll_oneoff sleeps): an epoch deadline cannot
 # interrupt a host call, so no policy can grant them (the policy model refuses the grant too).
 BLOCKING_WASI = frozenset(n.split(".", 1)[1] for n in NEVER_GRANTED)
@@ -243,15 +247,17 @@ def _now_ms(caller: wasmtime.Caller, inv: Invocation) -> int:
 
 
 def _brokered(
-    name: str, ask: Callable[[InvocationBroker, str, int], bytes | int]
+    name: str,
+    ask: Callable[[InvocationBroker, str, int], bytes | int],
+    max_arg: int = MAX_ARG_BYTES,
 ) -> Callable[..., int]:
     def host(caller: wasmtime.Caller, inv: Invocation, p: int, n: int, buf: int, cap: int) -> int:
         what = f"bomdrift.{name}"
         buf &= 0xFFFFFFFF
         cap &= 0xFFFFFFFF
-        if not charge_host_call(caller, inv, min(n & 0xFFFFFFFF, MAX_ARG_BYTES)):
+        if not charge_host_call(caller, inv, min(n & 0xFFFFFFFF, max_arg)):
             return QUOTA
-        arg = _read(caller, inv, what, p, n, MAX_ARG_BYTES)
+        arg = _read(caller, inv, what, p, n, max_arg)
         if arg is None or _guest_range(caller, inv, what, buf, cap) is None:
             return FAULT
         inv.broker_requests += 1
@@ -311,6 +317,15 @@ HOST_FUNCTIONS: dict[tuple[str, str], tuple[Signature, Callable[..., Any], Any]]
     ("bomdrift", "http_get"): (
         ([_i32] * 4, [_i64]),
         _brokered("http_get", lambda b, url, cap: b.http_get(url, cap)),
+        FAULT,
+    ),
+    ("bomdrift", "http_request"): (
+        ([_i32] * 4, [_i64]),
+        _brokered(
+            "http_request",
+            lambda b, req, cap: b.http_request_json(req, cap),
+            MAX_HTTP_REQUEST_BYTES,
+        ),
         FAULT,
     ),
     (WASI, "clock_time_get"): (

@@ -26,8 +26,9 @@ from bomhost.plugins.interface import CallResult, Failure, RunContext, Usage
 from bomhost.plugins.manifest import LoadedManifest
 from bomhost.plugins.wasm import abi, host
 from bomhost.plugins.wasm.compiler import CompileError, CompileLimitError
-from bomhost.plugins.wasm.engine import SandboxEngine
+from bomhost.plugins.wasm.engine import SandboxEngine, default_cache_dir
 from bomhost.policy.broker import Broker
+from bomhost.policy.cache import ResponseCache
 from bomhost.policy.model import Budgets, Policy
 
 WASM_PAGE = 65536
@@ -76,6 +77,25 @@ def effective_timeout_ms(plugin: LoadedManifest, budgets: Budgets) -> int:
     return budgets.timeout_ms
 
 
+# Ceilings a scaled budget may not pass (what wasmtime and a 32-bit guest can honour).
+FUEL_CEILING = 2**63 - 1
+TIMEOUT_CEILING = 86_400_000
+BYTES_CEILING = 2**32
+
+
+def scaled(budgets: Budgets, scale: int) -> Budgets:
+    """A batch call's budgets: n times the per-component ones, memory excepted (section 8)."""
+    if scale <= 1:
+        return budgets
+    return budgets.model_copy(
+        update={
+            "fuel": min(budgets.fuel * scale, FUEL_CEILING),
+            "max_output_bytes": min(budgets.max_output_bytes * scale, BYTES_CEILING),
+            "max_log_bytes": min(budgets.max_log_bytes * scale, BYTES_CEILING),
+        }
+    )
+
+
 def _policy_label(policy: Policy) -> str:
     return f"policy {policy.source}" if policy.source else "built-in default policy"
 
@@ -93,6 +113,13 @@ class WasmRuntime:
         if self._engine is None:
             self._engine = SandboxEngine(Path(ctx.cache_dir) if ctx.cache_dir else None)
         return self._engine
+
+    def http_cache(self, ctx: RunContext) -> ResponseCache | None:
+        """The broker's response cache (one folder for the run's plugins), unless --no-cache."""
+        if not ctx.http_cache:
+            return None
+        root = Path(ctx.cache_dir) if ctx.cache_dir else default_cache_dir()
+        return ResponseCache(root / "http")
 
     def compile(self, plugin: LoadedManifest, ctx: RunContext) -> wasmtime.Module:
         """The plugin's compiled module, or ``PluginLoadError`` if it is not valid WASM."""
@@ -151,7 +178,7 @@ class WasmRuntime:
             pre=pre,
             budgets=policy.budgets,
             timeout_ms=timeout_ms,
-            broker=Broker(policy),
+            broker=Broker(policy, cache=self.http_cache(ctx)),
             now_ms=ctx.now_ms,
             uses_wasi=any(m == host.WASI for m, _ in imports),
             has_initialize=abi.has_initialize(module),
@@ -180,8 +207,9 @@ class WasmPlugin:
             self._closed = True
             self.engine.release()
 
-    def call(self, request: bytes, subject: str) -> CallResult:
-        b = self.budgets
+    def call(self, request: bytes, subject: str, scale: int = 1) -> CallResult:
+        b = scaled(self.budgets, scale)
+        timeout_ms = min(self.timeout_ms * scale, TIMEOUT_CEILING)
         started = time.perf_counter()
         inv = host.Invocation(
             plugin_name=self.name,
@@ -189,7 +217,7 @@ class WasmPlugin:
             now_ms=self.now_ms,
             max_log_bytes=b.max_log_bytes,
             broker=self.broker.for_invocation(
-                self.name, subject, time.monotonic() + self.timeout_ms / 1000
+                self.name, subject, time.monotonic() + timeout_ms / 1000
             ),
         )
         store = wasmtime.Store(self.engine.engine)
@@ -208,7 +236,7 @@ class WasmPlugin:
         failure: tuple[ErrorKind, str, str, str, dict[str, object]] | None = None
         host.CURRENT.invocation = inv
         try:
-            store.set_epoch_deadline(self.engine.deadline_ticks(self.timeout_ms))
+            store.set_epoch_deadline(self.engine.deadline_ticks(timeout_ms))
             instance = self.pre.instantiate(store)
             guest = abi.Guest.bind(store, instance)
             if self.has_initialize:
@@ -229,7 +257,7 @@ class WasmPlugin:
         except abi.AbiViolation as exc:
             failure = ("bad_output", str(exc), "abi.bounds", "pointer_out_of_bounds", {})
         except wasmtime.Trap as exc:
-            failure = self._classify_trap(exc, store, guest, started)
+            failure = self._classify_trap(exc, store, guest, b, timeout_ms)
         except wasmtime.WasmtimeError as exc:  # ExitTrap (proc_exit), instantiation failures
             failure = self._classify_error(exc, guest)
         finally:
@@ -238,7 +266,7 @@ class WasmPlugin:
         if inv.fuel_exhausted and (failure is None or failure[0] == "trap"):
             # A host call could not pay (host.charge_host_call): the fuel budget, whatever the
             # guest did with the error code it got.
-            failure = self._fuel_failure(0)
+            failure = self._fuel_failure(b, 0)
         if inv.fault is not None and failure is None:
             failure = ("trap", inv.fault, "abi.bounds", "host_call_fault", {})
         usage = Usage(
@@ -287,28 +315,35 @@ class WasmPlugin:
             {"limit": limit, "used": used},
         )
 
-    def _fuel_failure(self, left: int) -> tuple[ErrorKind, str, str, str, dict[str, object]]:
+    def _fuel_failure(
+        self, b: Budgets, left: int
+    ) -> tuple[ErrorKind, str, str, str, dict[str, object]]:
         return (
             "out_of_fuel",
-            f"fuel budget of {self.budgets.fuel} units exhausted",
+            f"fuel budget of {b.fuel} units exhausted",
             "budgets.fuel",
             "fuel_exhausted",
-            {"limit": self.budgets.fuel, "used": self.budgets.fuel - left},
+            {"limit": b.fuel, "used": b.fuel - left},
         )
 
     def _classify_trap(
-        self, exc: wasmtime.Trap, store: wasmtime.Store, guest: abi.Guest | None, started: float
+        self,
+        exc: wasmtime.Trap,
+        store: wasmtime.Store,
+        guest: abi.Guest | None,
+        b: Budgets,
+        timeout_ms: int,
     ) -> tuple[ErrorKind, str, str, str, dict[str, object]]:
         code = exc.trap_code
         if code == wasmtime.TrapCode.OUT_OF_FUEL:
-            return self._fuel_failure(store.get_fuel())
+            return self._fuel_failure(b, store.get_fuel())
         if code == wasmtime.TrapCode.INTERRUPT:
             return (
                 "timeout",
-                f"wall-clock limit of {self.timeout_ms} ms exceeded",
+                f"wall-clock limit of {timeout_ms} ms exceeded",
                 "budgets.timeout_ms",
                 "wall_clock_timeout",
-                {"limit": self.timeout_ms},
+                {"limit": timeout_ms},
             )
         if self._at_memory_ceiling(guest):
             return self._memory_failure(guest)

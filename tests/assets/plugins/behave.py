@@ -31,7 +31,30 @@ def answer(raw: bytes) -> bytes:
     escape / escape-exit: the same with a grandchild that calls setsid() and holds stdout open.
     """
     req = json.loads(raw)
-    comp = req["component"]
+    if "batch" in req:
+        return _batch(req, raw)
+    out = _one(req["component"], raw)
+    return out if isinstance(out, bytes) else json.dumps({"findings": out}).encode() + b"\n"
+
+
+def _batch(req: dict[str, object], raw: bytes) -> bytes:
+    """``invoke = "batch"``: each item answered as above; the first that crashes, sleeps or
+    writes garbage does so for the whole call. ``stranger`` names a component not sent."""
+    findings: list[dict[str, str]] = []
+    items = req["batch"]
+    assert isinstance(items, list)
+    for item in items:
+        out = _one(item["component"], raw)
+        if isinstance(out, bytes):
+            return out
+        purl = "pkg:npm/never-sent@0" if item["component"]["name"] == "stranger" else None
+        findings += [{**f, "component_purl": purl or item["component_purl"]} for f in out]
+        if purl:
+            findings.append({**finding(0, purl), "component_purl": purl})
+    return json.dumps({"findings": findings}).encode() + b"\n"
+
+
+def _one(comp: dict[str, str], raw: bytes) -> bytes | list[dict[str, str]]:
     name = comp["name"]
     purl = comp["purl"] or name
     findings: list[dict[str, str]] = []
@@ -74,7 +97,7 @@ def answer(raw: bytes) -> bytes:
             time.sleep(0.01)
         if name in ("grandchild", "escape"):
             time.sleep(60)
-    return json.dumps({"findings": findings}).encode() + b"\n"
+    return findings
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from typing import ClassVar
 from bomhost.model import ErrorKind
 from bomhost.plugins.manifest import LoadedManifest
 from bomhost.policy.model import Budgets, Policy
-from tests.plugins.contract import RuntimeContract
+from tests.plugins.contract import BatchContract, RuntimeContract
 from tests.plugins.util import manifest
 from tests.plugins.wasm.helpers import ROOT
 
@@ -38,3 +38,40 @@ class TestWasmRuntimeContract(RuntimeContract):
                 max_output_bytes=1024 * 1024,
             )
         )
+
+
+class TestWasmBatchContract(BatchContract, TestWasmRuntimeContract):
+    """Every contract case through the batch protocol, one fresh instance per chunk."""
+
+
+def test_batch_budgets_scale_with_the_chunk(tmp_path: Path) -> None:
+    """Fuel that one component needs, with nothing to spare, is enough for a chunk of 50: the
+    budget of a batch call is n times the per-component one (protocol/README.md section 8)."""
+    from bomhost.plugins.runner import run_plugins
+    from tests.plugins.contract import added, batched, ctx
+
+    p = manifest(tmp_path, CONTRACT_WASM, name="contract")
+    one = run_plugins([p], added("finding-3"), ctx(), jobs=1)
+    fuel = one.stats["contract"].fuel
+    assert fuel is not None
+    assert not one.errors
+    # 20% headroom for one component; 50 components share one call.
+    policy = Policy(budgets=Budgets(fuel=int(fuel.max * 1.2)))
+    names = [f"finding-{n % 4}" for n in range(50)]
+    changes = added(*names)
+    changes = changes.model_copy(
+        update={
+            "added": tuple(
+                c.model_copy(update={"version": f"{i}.0.0", "purl": f"pkg:npm/{c.name}@{i}.0.0"})
+                for i, c in enumerate(changes.added)
+            )
+        }
+    )
+    out = run_plugins([batched(p, 50)], changes, ctx(policy=policy), jobs=1)
+    assert out.errors == ()
+    assert out.stats["contract"].count == 1
+    assert len(out.findings) == sum(n % 4 for n in range(50))
+    # Without the scaling the same chunk runs out of fuel.
+    unscaled = out.stats["contract"].fuel
+    assert unscaled is not None
+    assert unscaled.max > int(fuel.max * 1.2)

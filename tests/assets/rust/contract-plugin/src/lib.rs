@@ -4,8 +4,12 @@
 //! finding-N: N findings | none: no findings | garbage: not JSON | badshape: a finding
 //! without its fields | crash: a panic (an `unreachable` trap) | sleep: a busy loop until the
 //! wall-clock budget stops it | flood: 8 MiB of output.
+//!
+//! A batch request (`invoke = "batch"`) is answered item by item, each finding naming its item's
+//! `component_purl`; the first item that crashes, sleeps or writes garbage does so for the whole
+//! call, and `stranger` adds a finding for a component that was not sent.
 
-use bomhost_plugin::{export_raw_plugin, response, Finding, Severity, Value};
+use bomhost_plugin::{export_raw_plugin, json, response, Finding, Severity, Value};
 
 const SEVERITIES: [Severity; 3] = [Severity::Info, Severity::Warning, Severity::Error];
 
@@ -14,28 +18,51 @@ fn behave(raw: &[u8]) -> Vec<u8> {
         Ok(v) => v,
         Err(_) => return b"request is not JSON".to_vec(),
     };
-    let name = request["component"]["name"].as_str().unwrap_or("");
-    let purl = match request["component"]["purl"].as_str() {
+    if let Some(items) = request["batch"].as_array() {
+        let mut out: Vec<Value> = Vec::new();
+        for item in items {
+            let id = item["component_purl"].as_str().unwrap_or("");
+            let found = match one(&item["component"]) {
+                Ok(found) => found,
+                Err(raw) => return raw,
+            };
+            let stranger = item["component"]["name"].as_str() == Some("stranger");
+            let owner = if stranger { "pkg:npm/never-sent@0" } else { id };
+            for f in found.iter().chain(stranger.then(|| finding(0, owner)).iter()) {
+                out.push(json!({"component_purl": owner, "kind": f.kind, "message": f.message,
+                                "severity": f.severity.as_str(), "rule_id": f.rule_id}));
+            }
+        }
+        return bomhost_plugin::serde_json::to_vec(&json!({ "findings": out })).unwrap();
+    }
+    match one(&request["component"]) {
+        Ok(found) => response(&found),
+        Err(raw) => raw,
+    }
+}
+
+fn finding(i: usize, purl: &str) -> Finding {
+    Finding::new("test", SEVERITIES[i % 3], format!("test/{}", i), format!("{} #{}", purl, i))
+}
+
+/// Findings for one component, or `Err` with the raw bytes the whole call must answer.
+fn one(component: &Value) -> Result<Vec<Finding>, Vec<u8>> {
+    let name = component["name"].as_str().unwrap_or("");
+    let purl = match component["purl"].as_str() {
         Some(p) if !p.is_empty() => p,
         _ => name,
     };
     if let Some(n) = name.strip_prefix("finding-") {
         let n: usize = n.parse().unwrap_or(0);
-        let findings: Vec<Finding> = (0..n)
-            .map(|i| {
-                let message = format!("{} #{}", purl, i);
-                Finding::new("test", SEVERITIES[i % 3], format!("test/{}", i), message)
-            })
-            .collect();
-        return response(&findings);
+        return Ok((0..n).map(|i| finding(i, purl)).collect());
     }
     match name {
-        "garbage" => b"this is not json\n".to_vec(),
-        "badshape" => b"{\"findings\": [{\"kind\": \"x\"}]}\n".to_vec(),
-        "flood" => vec![b'x'; 8 * 1024 * 1024],
+        "garbage" => Err(b"this is not json\n".to_vec()),
+        "badshape" => Err(b"{\"findings\": [{\"kind\": \"x\"}]}\n".to_vec()),
+        "flood" => Err(vec![b'x'; 8 * 1024 * 1024]),
         "crash" => panic!("boom"),
         "sleep" => spin(),
-        _ => response(&[]),
+        _ => Ok(Vec::new()),
     }
 }
 

@@ -1,0 +1,105 @@
+"""First-party plugins: ordinary plugins that ship inside the package, addressed as ``builtin:NAME``.
+
+Each is a folder here holding ``plugin.toml`` (a manifest with a sha256 pin), the module, and
+``policy.toml``, a policy fragment for that plugin alone. They run through the same runner,
+budgets and policy checks as any user's plugin: this module only finds the files and scopes the
+fragment to ``[plugins.NAME]``, so a first-party plugin can never widen another's grants.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bomhost import __version__
+from bomhost.errors import ManifestError, PolicyError
+from bomhost.plugins.manifest import LoadedManifest, load_manifest
+from bomhost.policy.load import validate_policy
+from bomhost.policy.model import PluginPolicy, Policy
+from bomhost.tomlfile import first_error, read_toml
+
+PREFIX = "builtin:"
+ROOT = Path(__file__).resolve().parent
+
+
+def names() -> list[str]:
+    """Every first-party plugin, sorted."""
+    return sorted(p.parent.name for p in ROOT.glob("*/plugin.toml"))
+
+
+def resolve(spec: str) -> str:
+    """``builtin:NAME`` -> the path of its manifest; any other ``--plugin`` value unchanged."""
+    if not spec.startswith(PREFIX):
+        return spec
+    name = spec.removeprefix(PREFIX)
+    if name not in names():
+        raise ManifestError(
+            f"{spec}: no such first-party plugin (known: {', '.join(names()) or 'none'})"
+        )
+    return str(ROOT / name / "plugin.toml")
+
+
+def is_builtin(plugin: LoadedManifest) -> bool:
+    return plugin.path.resolve().parent.parent == ROOT
+
+
+def fragment(plugin: LoadedManifest) -> PluginPolicy:
+    """The plugin's ``policy.toml``, validated as a ``[plugins.NAME]`` table."""
+    path = plugin.path.resolve().parent / "policy.toml"
+    raw = read_toml(path, "policy", PolicyError)
+    try:
+        return validate_policy({"plugins": {plugin.name: raw}}, path).plugins[plugin.name]
+    except ValidationError as exc:
+        raise PolicyError(f"{path}: {first_error(exc)}") from exc
+
+
+def with_fragments(policy: Policy, plugins: Sequence[LoadedManifest]) -> Policy:
+    """``policy`` plus each first-party plugin's fragment as its ``[plugins.NAME]`` table.
+
+    The operator's own ``[plugins.NAME]`` table, when there is one, is kept as written and the
+    fragment is not used: the operator has the last word on what a plugin may do.
+    """
+    extra = {p.name: fragment(p) for p in plugins if is_builtin(p) and p.name not in policy.plugins}
+    if not extra:
+        return policy
+    merged = policy.model_copy(update={"plugins": {**policy.plugins, **extra}})
+    return merged
+
+
+class Builtin(BaseModel):
+    """One row of ``bomhost plugin list``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    version: str  # first-party plugins are versioned with bomhost
+    description: str
+    sha256: str
+    runtime: str
+    protocol: int
+    invoke: str
+    grants: tuple[str, ...]  # what the policy fragment grants beyond the default policy
+
+
+def describe(name: str) -> Builtin:
+    """What ``plugin list`` shows for one first-party plugin (its pin is checked here)."""
+    plugin = load_manifest(resolve(PREFIX + name))
+    plugin.verify_pin()
+    frag = fragment(plugin)
+    grants = [f"import {i}" for i in (frag.imports.allow or ()) + frag.imports.extend]
+    grants += [f"read {r.path}" for r in frag.fs.read]
+    grants += [f"{'/'.join(r.methods)} {r.scheme}://{r.host}:{r.port}" for r in frag.net.allow]
+    grants += [f"budget {k} = {v}" for k, v in frag.budgets.model_dump(exclude_none=True).items()]
+    m = plugin.manifest
+    return Builtin(
+        name=name,
+        version=__version__,
+        description=m.description or "",
+        sha256=(m.sha256 or "").lower(),
+        runtime=m.runtime,
+        protocol=m.protocol,
+        invoke=m.invoke,
+        grants=tuple(grants),
+    )
