@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bomhost import __version__, builtins
+from bomhost.baseline import Baseline
 from bomhost.diff import diff
 from bomhost.errors import UsageError
 from bomhost.gates import GateOptions, evaluate
@@ -40,6 +41,8 @@ class DiffOptions:
     timings: bool = False
     validate: bool = False
     cache_dir: str | None = None
+    # Accepted findings, dropped before the report and the gates (--baseline).
+    baseline: Baseline | None = None
     http_cache: bool = True
 
 
@@ -151,7 +154,12 @@ def _report(
     stats = outcome.stats
     if not opts.timings:
         stats = {k: v.model_copy(update={"elapsed_ms": None}) for k, v in stats.items()}
-    enrichment = Enrichment(plugin_findings=outcome.findings, plugin_errors=outcome.errors)
+    findings = outcome.findings
+    if opts.baseline is not None:
+        base = opts.baseline
+        findings = tuple(f for f in findings if not base.suppresses(f))
+        warnings += base.warnings()
+    enrichment = Enrichment(plugin_findings=findings, plugin_errors=outcome.errors)
     return Report(
         bomhost_version=__version__,
         generated_at=generated_at(),

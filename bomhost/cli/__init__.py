@@ -17,6 +17,8 @@ from bomhost import __version__
 
 # name -> "module:attribute"; one line per subcommand.
 COMMANDS: dict[str, str] = {
+    "baseline": "bomhost.cli.baseline:baseline_group",
+    "ci": "bomhost.cli.ci:ci_group",
     "diff": "bomhost.cli.diff:diff_command",
     "plugin": "bomhost.cli.plugin:plugin_group",
     "policy": "bomhost.cli.policy:policy_group",

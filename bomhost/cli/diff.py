@@ -6,8 +6,10 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from bomhost.gates import FAIL_ON_HELP, FAIL_ON_VALUES
 
@@ -133,8 +135,60 @@ def _write(text: str, output_file: str | None) -> None:
     is_flag=True,
     help="Keep wall-clock times in sandbox.stats (makes the JSON report differ run to run).",
 )
+@click.option(
+    "--config",
+    "config_path",
+    metavar="PATH",
+    help="bomdrift config to read [default: ./.bomdrift.toml if present]; CLI options win.",
+)
+@click.option(
+    "--baseline",
+    metavar="PATH",
+    help="Drop findings already accepted in this baseline (a JSON report and/or "
+    "suppressed_advisories list; see `bomhost baseline add`).",
+)
+@click.option(
+    "--summary-only",
+    is_flag=True,
+    help="Markdown: only the gates and the counts table (for a short PR comment).",
+)
+@click.option(
+    "--findings-only",
+    is_flag=True,
+    help="Markdown: leave out the added/removed/version-changed lists; keep the findings.",
+)
 @_bomdrift_noop_flags
-def diff_command(
+@click.pass_context
+def diff_command(ctx: click.Context, /, **params: Any) -> int:
+    """Compare OLD and NEW SBOMs (CycloneDX JSON/XML, SPDX 2.3 JSON, Syft JSON).
+
+    Options not given on the command line are taken from .bomdrift.toml (bomdrift's rules:
+    the command line wins, switches are OR-ed); plugins and policy from .bomhost.toml.
+    """
+    from bomhost.bomdrift_config import find_bomdrift_config, load_bomdrift_config, merge_into
+
+    config_path = params.pop("config_path")
+    bomdrift = load_bomdrift_config(find_bomdrift_config(config_path))
+    noop = {flag[2:].replace("-", "_") for flag in BOMDRIFT_NOOP_FLAGS}
+    merge_into(ctx, params, bomdrift, noop=noop)
+    notes: list[str] = []
+    baseline_path = params.pop("baseline")
+    if (
+        baseline_path is not None
+        and ctx.get_parameter_source("baseline") is not ParameterSource.COMMANDLINE
+        and not Path(baseline_path).exists()
+    ):
+        # As bomdrift: `init` writes a config naming a baseline that the first suppression
+        # creates, so a missing file from the config is dropped; on the command line it is strict.
+        notes.append(f"{bomdrift.source}: baseline {baseline_path} does not exist yet; ignored")
+        baseline_path = None
+    return _diff(baseline_path=baseline_path, notes=notes, **params)
+
+
+def _diff(
+    *,
+    baseline_path: str | None,
+    notes: list[str],
     old: str,
     new: str,
     output: str | None,
@@ -150,14 +204,17 @@ def diff_command(
     validate: bool,
     no_cache: bool,
     timings: bool,
+    summary_only: bool,
+    findings_only: bool,
 ) -> int:
-    """Compare OLD and NEW SBOMs (CycloneDX JSON/XML, SPDX 2.3 JSON, Syft JSON)."""
+    """Run one diff with the merged options; returns the exit code."""
+    from bomhost.baseline import load_baseline
     from bomhost.config import find_config, load_config
     from bomhost.engine import DiffOptions, run_diff
     from bomhost.errors import ExitCode
     from bomhost.gates import GateOptions, parse_fail_on
     from bomhost.plugins.outcome import summarize_errors
-    from bomhost.report.interface import render
+    from bomhost.report.interface import View, render
 
     config = load_config(find_config())
     policy = config.policy_path(policy)
@@ -185,6 +242,7 @@ def diff_command(
             gates=gates,
             timings=timings,
             validate=validate,
+            baseline=load_baseline(baseline_path) if baseline_path is not None else None,
             http_cache=not no_cache,
         ),
         progress,
@@ -195,13 +253,17 @@ def diff_command(
         if sys.stdout.isatty():
             if output_file is None:
                 color, screen = _color_allowed(), True
-        elif output_file is None or output is None:
-            # Not a TTY: Markdown, as bomdrift. bomdrift does so also into --output-file, which
-            # is how its CI jobs write the PR comment; only an explicit --output terminal
-            # --output-file keeps the (uncapped) terminal text.
+        elif output is None:
+            # Not a TTY and no format asked for: Markdown, as bomdrift (also into --output-file,
+            # which is how its CI jobs write the PR comment). An explicit --output terminal
+            # (or the config's output = "terminal") is honoured: plain, uncoloured text.
             output = "markdown"
-    _write(render(report, output or "terminal", color=color, screen=screen), output_file)
+    view: View = "summary" if summary_only else "findings" if findings_only else "full"
+    text = render(report, output or "terminal", color=color, screen=screen, view=view)
+    _write(text, output_file)
 
+    for note in notes:
+        click.echo(f"bomhost: warning: {note}", err=True)
     for warning in report.warnings:
         click.echo(f"bomhost: warning: {warning}", err=True)
     calls = {name: stats.count for name, stats in report.sandbox.stats.items()}

@@ -17,41 +17,58 @@ from bomhost.report.model import Report
 OutputFormat = Literal["terminal", "markdown", "json", "sarif", "cyclonedx"]
 OUTPUT_FORMATS: tuple[OutputFormat, ...] = get_args(OutputFormat)
 
+# How much of the report a text format shows: everything, bomdrift's --summary-only (the counts
+# table and gates), or --findings-only (no added/removed/version-changed lists). The data
+# formats (json, sarif, cyclonedx) always carry everything.
+View = Literal["full", "summary", "findings"]
+
 
 class Renderer(Protocol):
     """Turn a Report into the full text of one output format."""
 
-    def __call__(self, report: Report, /, *, color: bool = False, screen: bool = False) -> str: ...
+    def __call__(
+        self, report: Report, /, *, color: bool = False, screen: bool = False, view: View = "full"
+    ) -> str: ...
 
 
 # Each renderer module is imported when its format is asked for: a run renders one format.
 
 
-def _terminal(report: Report, /, *, color: bool = False, screen: bool = False) -> str:
+def _terminal(
+    report: Report, /, *, color: bool = False, screen: bool = False, view: View = "full"
+) -> str:
     from bomhost.report.terminal import SCREEN_LIMIT, render_terminal
 
     return render_terminal(report, color, SCREEN_LIMIT if screen else None)
 
 
-def _markdown(report: Report, /, *, color: bool = False, screen: bool = False) -> str:
+def _markdown(
+    report: Report, /, *, color: bool = False, screen: bool = False, view: View = "full"
+) -> str:
     from bomhost.report.markdown import render_markdown
 
-    return render_markdown(report)
+    return render_markdown(report, view=view)
 
 
-def _json(report: Report, /, *, color: bool = False, screen: bool = False) -> str:
+def _json(
+    report: Report, /, *, color: bool = False, screen: bool = False, view: View = "full"
+) -> str:
     from bomhost.report.json import render_json
 
     return render_json(report)
 
 
-def _sarif(report: Report, /, *, color: bool = False, screen: bool = False) -> str:
+def _sarif(
+    report: Report, /, *, color: bool = False, screen: bool = False, view: View = "full"
+) -> str:
     from bomhost.report.sarif import render_sarif
 
     return render_sarif(report)
 
 
-def _cyclonedx(report: Report, /, *, color: bool = False, screen: bool = False) -> str:
+def _cyclonedx(
+    report: Report, /, *, color: bool = False, screen: bool = False, view: View = "full"
+) -> str:
     from bomhost.report.cyclonedx import render_cyclonedx
 
     return render_cyclonedx(report)
@@ -68,7 +85,9 @@ RENDERERS: Mapping[str, Renderer] = MappingProxyType(
 )
 
 
-def render(report: Report, output: str, *, color: bool = False, screen: bool = False) -> str:
+def render(
+    report: Report, output: str, *, color: bool = False, screen: bool = False, view: View = "full"
+) -> str:
     """Render ``report`` as ``output``; ``UsageError`` for a format bomhost does not have.
 
     ``screen``: the text goes to an interactive terminal, so long lists are capped there.
@@ -78,4 +97,4 @@ def render(report: Report, output: str, *, color: bool = False, screen: bool = F
         raise UsageError(
             f"unknown output format {output!r} (choose from {', '.join(OUTPUT_FORMATS)})"
         )
-    return renderer(report, color=color, screen=screen)
+    return renderer(report, color=color, screen=screen, view=view)

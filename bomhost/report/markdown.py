@@ -347,12 +347,27 @@ def _fit(sections: list[_Section], budget: int) -> list[list[int]] | None:
     return [kept[s.key] for s in sections]
 
 
-def render_markdown(report: Report, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
-    """The Markdown report text, at most ``max_chars`` UTF-16 code units long."""
+_CHANGE_LISTS = frozenset({"added", "removed", "version_changed"})
+
+
+def render_markdown(
+    report: Report, *, max_chars: int = DEFAULT_MAX_CHARS, view: str = "full"
+) -> str:
+    """The Markdown report text, at most ``max_chars`` UTF-16 code units long.
+
+    ``view`` "summary" keeps the gates and the counts table only; "findings" drops the
+    added/removed/version-changed lists (bomdrift's --summary-only and --findings-only).
+    """
     summary = summarize(report)
     head = "## SBOM diff\n\n" + _gates(report)
     footer = f"<sub>bomhost {_text(report.bomhost_version)}</sub>\n"
     sections = _sections(report, summary)
+    if sections and view == "summary":
+        return head + _summary_table(summary) + footer
+    if sections and view == "findings":
+        sections = [s for s in sections if s.key not in _CHANGE_LISTS]
+        if not sections:
+            return head + _summary_table(summary) + "_No findings._\n\n" + footer
     if not sections:
         return head + "_No dependency changes._\n\n" + footer
 
