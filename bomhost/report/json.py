@@ -32,7 +32,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import orjson
 from pydantic import ValidationError
 
 from bomhost.errors import ReportError
@@ -44,15 +43,9 @@ from bomhost.report.summary import summarize
 def dumps_pretty(value: Any) -> str:
     """serde_json-style pretty JSON with a trailing newline (shared with the SARIF renderer).
 
-    orjson's 2-space indent writes the same bytes as ``json.dumps(indent=2, ensure_ascii=False)``
-    (a test compares them on every report shape) about ten times faster. orjson refuses what it
-    cannot write exactly (an integer past 64 bits, a non-string key); those rare values take the
-    stdlib path. A NaN or infinity, which JSON cannot represent, is written as ``null``.
+    Not orjson: its float formatting differs from Python's repr (``1.17e-05`` is written
+    ``0.0000117``), so the bytes would change; a faster renderer must keep them identical.
     """
-    try:
-        return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n"
-    except TypeError:  # orjson.JSONEncodeError is a TypeError
-        pass
     return json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
