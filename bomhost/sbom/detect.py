@@ -19,7 +19,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from bomhost.errors import SbomContentError, SbomError, SbomFormatError, SbomParseError
-from bomhost.sbom import cyclonedx_json, cyclonedx_xml, spdx_json, syft_json
+from bomhost.sbom import cyclonedx_fast, cyclonedx_json, cyclonedx_xml, spdx_json, syft_json
 from bomhost.sbom.interface import SbomDocument, SbomFormat
 
 Detected = Literal["cdx", "spdx", "syft"]
@@ -125,6 +125,12 @@ def _parse_json(buffer: list[bytes], source: str) -> Any:
 
 
 def _from_json(buffer: list[bytes], source: str, fmt: SbomFormat) -> SbomDocument:
+    if fmt in ("auto", "cdx"):
+        # CycloneDX JSON decoded straight into the fields read (cyclonedx_fast); None means
+        # anything else, and the checked path below decides, exactly as before.
+        fast = cyclonedx_fast.read(buffer, source)
+        if fast is not None:
+            return fast
     doc = _parse_json(buffer, source)
     if not isinstance(doc, dict):
         raise SbomFormatError(source, "not an SBOM: the JSON document is not an object")
