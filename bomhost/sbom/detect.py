@@ -15,8 +15,6 @@ from typing import Any, Literal
 from xml.etree.ElementTree import Element, ParseError
 
 import orjson
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
 
 from bomhost.errors import SbomContentError, SbomError, SbomFormatError, SbomParseError
 from bomhost.sbom import cyclonedx_fast, cyclonedx_json, cyclonedx_xml, spdx_json, syft_json
@@ -144,6 +142,10 @@ def _from_json(buffer: list[bytes], source: str, fmt: SbomFormat) -> SbomDocumen
 
 
 def _from_xml(data: bytes, source: str, fmt: SbomFormat) -> SbomDocument:
+    # Imported here: most SBOMs are JSON, and a plain diff's start-up counts (docs/benchmarks.md).
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
     try:
         root: Element = fromstring(data, forbid_dtd=True)
     except ParseError as exc:
