@@ -31,7 +31,7 @@ import hashlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import wasmtime
 from wasmtime import _ffi as wasmtime_ffi
@@ -386,7 +386,7 @@ class _RawCaller:
         found = wasmtime_ffi.wasmtime_caller_export_get(
             self._ptr, raw, len(raw), ctypes.byref(item)
         )
-        if not found or item.kind != wasmtime_ffi.WASMTIME_EXTERN_MEMORY.value:
+        if not found or cast(int, item.kind) != wasmtime_ffi.WASMTIME_EXTERN_MEMORY.value:
             return None
         return wasmtime.Memory._from_raw(item.of.memory)
 
@@ -421,12 +421,12 @@ def _trampoline(
     ) as exc:  # Ctrl-C: becomes a trap, re-raised after the call (as wasmtime-py)
         from wasmtime import _func
 
-        _func.LAST_EXCEPTION = exc
+        _func.LAST_EXCEPTION = exc  # type: ignore[assignment]
         trap = wasmtime.Trap("python exception")._consume()
         return ctypes.cast(trap, ctypes.c_void_p).value or 0
 
 
-@ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+@ctypes.CFUNCTYPE(None, ctypes.c_void_p)  # type: ignore[untyped-decorator]
 def _finalize(_env: Any) -> None:  # the functions live as long as the process
     return None
 
