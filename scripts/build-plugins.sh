@@ -44,6 +44,7 @@ c_sdk=examples/plugins/bomhost-plugin-sdk-c
 c_plugins=(
   examples/plugins/banned-packages-c/banned_packages.c:banned_packages_c.wasm
   tests/assets/c/contract-plugin/contract_plugin.c:contract_plugin_c.wasm
+  tests/assets/c/lookup-plugin/lookup_plugin.c:lookup_plugin.wasm
 )
 # The same flags as `bomhost plugin new --lang c` writes into a plugin's Makefile.
 c_flags=(--target=wasm32-wasi -O2 -std=c11 -Wall -Wextra -Werror -mexec-model=reactor

@@ -1,4 +1,4 @@
-"""``bomhost plugin check MANIFEST``: the load-time verdict on a plugin, without running a diff."""
+"""``bomhost plugin``: check, list, and the author's kit (new, test, pin, inspect)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ import click
 
 @click.group("plugin")
 def plugin_group() -> None:
-    """Inspect plugins."""
+    """Write, test, pin and inspect plugins."""
+
+
+POLICY_HELP = "Sandbox policy (TOML) [default: .bomhost.toml's policy, else built-in strict]."
 
 
 @plugin_group.command("check")
@@ -73,3 +76,66 @@ def list_command(output: str) -> int:
         click.echo(f"  runtime {r.runtime}, protocol {r.protocol}, invoke {r.invoke}")
         click.echo(f"  grants: {'; '.join(r.grants) or 'nothing beyond the default policy'}")
     return 0
+
+
+@plugin_group.command("test")
+@click.argument("manifest", type=click.Path(readable=False))
+@click.argument("cases", nargs=-1, type=click.Path(readable=False))
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(readable=False),
+    metavar="FILE",
+    help="Sandbox policy (TOML) [default: policy.toml beside the manifest, else built-in strict].",
+)
+@click.option(
+    "--junit",
+    "junit_path",
+    type=click.Path(dir_okay=False, writable=True),
+    metavar="PATH",
+    help="Also write a JUnit XML report there (for CI).",
+)
+def test_command(
+    manifest: str, cases: tuple[str, ...], policy_file: str | None, junit_path: str | None
+) -> int:
+    """Run MANIFEST's plugin on test CASES and compare its findings with the expected ones.
+
+    Without CASES: the case files beside the manifest (cases/*.toml, cases/*.json). Each case
+    runs through the same runner, budgets and policy as `bomhost diff`; the policy also grants
+    the case's files and a local HTTP server for its answers (docs/plugins.md). Exit 0 when
+    every case passes, 1 otherwise.
+    """
+    from pathlib import Path
+
+    from bomhost import builtins
+    from bomhost.authoring.cases import collect
+    from bomhost.authoring.junit import details, write_junit
+    from bomhost.authoring.testing import run_cases
+    from bomhost.plugins.manifest import load_manifest
+    from bomhost.policy.load import load_policy
+
+    path = Path(builtins.resolve(manifest))
+    plugin = load_manifest(path)
+    for warning in plugin.warnings:
+        click.echo(f"bomhost: warning: {warning}", err=True)
+    beside = path.parent / "policy.toml"
+    if policy_file is None and beside.is_file() and not builtins.is_builtin(plugin):
+        policy_file = str(beside)
+    policy = load_policy(policy_file)
+    loaded = collect(path, list(cases))
+    where = f"policy {policy_file}" if policy_file else "built-in policy"
+    click.echo(f"plugin {plugin.name} ({plugin.manifest.runtime}), {len(loaded)} cases, {where}")
+    results = run_cases(plugin, policy, loaded)
+    for r in results:
+        click.echo(f"{'PASS' if r.passed else 'FAIL'}  {r.name}  [{r.source}]")
+        if not r.passed:
+            click.echo(f"      {r.problem}")
+            for line in r.diff:
+                click.echo(f"      {line}")
+        for line in details(r):
+            click.echo(f"      {line}")
+    failed = sum(1 for r in results if not r.passed)
+    click.echo(f"{len(results)} cases: {len(results) - failed} passed, {failed} failed")
+    if junit_path:
+        write_junit(Path(junit_path), plugin.name, results)
+    return 1 if failed else 0
