@@ -139,3 +139,40 @@ def test_command(
     if junit_path:
         write_junit(Path(junit_path), plugin.name, results)
     return 1 if failed else 0
+
+
+@plugin_group.command("new")
+@click.argument("name")
+@click.option(
+    "--lang",
+    type=click.Choice(("rust", "c", "python")),
+    default="rust",
+    show_default=True,
+    help="rust or c: a sandboxed WASM plugin; python: an external protocol-1 plugin.",
+)
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False),
+    metavar="D",
+    help="Where to write it (missing or empty) [default: ./NAME].",
+)
+def new_command(name: str, lang: str, folder: str | None) -> int:
+    """Write a working plugin NAME: manifest, source, build, policy, test cases.
+
+    It builds offline (Rust: Debian's rustc; C: clang and wasi-libc) and passes
+    `bomhost plugin test plugin.toml` as written.
+    """
+    from pathlib import Path
+
+    from bomhost.authoring.scaffold import LANGS, new_plugin
+
+    chosen = next(x for x in LANGS if x == lang)  # click.Choice already checked it
+    made = new_plugin(name, chosen, Path(folder) if folder else None)
+    click.echo(f"created {made.lang} plugin {made.name} in {made.folder}/")
+    for rel in made.files:
+        click.echo(f"  {rel}")
+    click.echo("next:")
+    for step in made.next_steps:
+        click.echo(f"  {step}")
+    return 0
