@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from bomhost.model import Component, Event, Severity
 
@@ -79,6 +79,16 @@ class ResponseFinding(BaseModel):
     message: str
     severity: Severity
     rule_id: str
+    data: dict[str, Any] | None = Field(
+        default=None, description="Protocol 2: a JSON object of structured detail, optional."
+    )
+
+    @field_validator("data", mode="before")
+    @classmethod
+    def _object_or_nothing(cls, value: Any) -> Any:
+        # Protocol 1 ignores unknown fields: a bomdrift plugin that happens to send a non-object
+        # ``data`` must keep working, so anything but an object is dropped, not refused.
+        return value if isinstance(value, dict) else None
 
 
 class Response(BaseModel):

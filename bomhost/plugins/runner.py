@@ -206,6 +206,7 @@ def _call(
                     message=f.message,
                     severity=f.severity,
                     rule_id=f.rule_id,
+                    data=f.data,
                 )
                 for purl, f in raw
             )

@@ -35,7 +35,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bomhost.errors import ReportError
-from bomhost.model import Component
+from bomhost.model import Component, Finding
 from bomhost.report.model import Report
 from bomhost.report.summary import summarize
 
@@ -51,6 +51,14 @@ def dumps_pretty(value: Any) -> str:
 
 def _component(c: Component) -> dict[str, Any]:
     return c.model_dump(mode="json")
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    """bomdrift's six fields; ``data`` only when a plugin sent it, keys sorted for stable bytes."""
+    out = f.model_dump(mode="json", exclude={"data"})
+    if f.data is not None:
+        out["data"] = _sorted_keys(f.data)
+    return out
 
 
 def _sorted_keys(value: Any) -> Any:
@@ -95,9 +103,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             ],
         },
         "enrichment": {
-            "plugin_findings": [
-                f.model_dump(mode="json") for f in report.enrichment.plugin_findings
-            ],
+            "plugin_findings": [_finding(f) for f in report.enrichment.plugin_findings],
             "plugin_errors": [e.model_dump(mode="json") for e in report.enrichment.plugin_errors],
         },
         "summary": summarize(report).model_dump(mode="json"),
