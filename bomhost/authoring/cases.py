@@ -21,7 +21,8 @@ A case file is TOML (``cases/*.toml``) or JSON (``cases/*.json``) holding one or
     rule_id = "banned/pkg:npm/left-pad"
     message = "pkg:npm/left-pad@1.3.0 matches banned prefix pkg:npm/left-pad"
 
-Instead of ``expect``, ``error = "trap"`` (any ``error_kind``) says the call must fail that way.
+An expected finding may give ``data = {...}`` (protocol 2's structured detail): then every
+finding's ``data`` in that case is compared too. Instead of ``expect``, ``error = "trap"`` (any ``error_kind``) says the call must fail that way.
 A case that names neither is refused: a test that cannot fail is a defect.
 """
 
@@ -66,6 +67,9 @@ class ExpectedFinding(_Strict):
     severity: Severity
     rule_id: str
     message: str
+    # Protocol 2's structured detail. Compared only in cases where some expected finding gives
+    # it (then a finding without it must have none), so plain cases need not spell it out.
+    data: dict[str, Any] | None = None
 
 
 class Case(_Strict):

@@ -25,9 +25,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from bomhost import __version__, builtins
-from bomhost.authoring.cases import BASE_URL, Case, HttpAnswer, LoadedCase, substitute
+from bomhost.authoring.cases import (
+    BASE_URL,
+    Case,
+    ExpectedFinding,
+    HttpAnswer,
+    LoadedCase,
+    substitute,
+)
 from bomhost.errors import PluginLoadError
-from bomhost.model import ChangeSet, LicenseChange, VersionChange
+from bomhost.model import ChangeSet, Finding, LicenseChange, VersionChange
 from bomhost.plugins.interface import RunContext
 from bomhost.plugins.manifest import LoadedManifest
 from bomhost.plugins.outcome import PluginOutcome
@@ -66,12 +73,17 @@ class CaseResult(BaseModel):
     requests: tuple[str, ...] = ()  # what the case's HTTP server was asked
 
 
-def finding_line(kind: str, severity: str, rule_id: str, message: str) -> str:
+def finding_line(f: ExpectedFinding | Finding, with_data: bool) -> str:
     """One finding as a diff line: easy to read, and every field that is compared is in it."""
-    return json.dumps(
-        {"kind": kind, "severity": severity, "rule_id": rule_id, "message": message},
-        ensure_ascii=False,
-    )
+    fields: dict[str, Any] = {
+        "kind": f.kind,
+        "severity": f.severity,
+        "rule_id": f.rule_id,
+        "message": f.message,
+    }
+    if with_data:
+        fields["data"] = f.data
+    return json.dumps(fields, ensure_ascii=False, sort_keys=False)
 
 
 class _Server(http.server.ThreadingHTTPServer):
@@ -218,7 +230,8 @@ def _compare(
             text = text.replace(real, placeholder)
         return text
 
-    got = [finding_line(f.kind, f.severity, f.rule_id, f.message) for f in outcome.findings]
+    with_data = any(f.data is not None for f in case.expect or ())
+    got = [finding_line(f, with_data) for f in outcome.findings]
     stats = outcome.stats.get(name)
     info: dict[str, Any] = {
         "name": case.name,
@@ -248,7 +261,7 @@ def _compare(
         first = outcome.errors[0]
         problem = f"the call failed: {first.error_kind}: {clean(first.message)}"
         return CaseResult(passed=False, problem=problem, **info)
-    want = [finding_line(f.kind, f.severity, f.rule_id, f.message) for f in case.expect or ()]
+    want = [finding_line(f, with_data) for f in case.expect or ()]
     if got == want:
         if stats is None:
             info["logs"] += (f"note: not called: invoke_on does not list {case.event}",)

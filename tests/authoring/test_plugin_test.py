@@ -20,7 +20,7 @@ def test_files_and_http_answers_reach_the_plugin_through_its_policy(tmp_path: Pa
     proc = bomhost("plugin", "test", LOOKUP / "plugin.toml", "--junit", junit)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
-    assert "3 cases: 3 passed, 0 failed" in out
+    assert "4 cases: 4 passed, 0 failed" in out
     # The file was read through the case's grant, the request answered by the local server.
     assert "sandbox: allow plugin-test-files fs_read" in out
     assert '"resolved": "${files}/deny/names.txt"' in out
@@ -62,7 +62,7 @@ def test_a_wrong_expectation_is_a_readable_diff_and_exit_1(tmp_path: Path) -> No
     assert "      findings differ: expected 1, got 1" in lines
     assert any(line.startswith("      -") and "left-pad was fine" in line for line in lines)
     assert any(line.startswith("      +") and "was unpublished" in line for line in lines)
-    assert "2 cases: 1 passed, 1 failed" in lines
+    assert "3 cases: 2 passed, 1 failed" in lines
     failure = ET.parse(junit).getroot().find("testsuite/testcase/failure")
     assert failure is not None
     assert failure.get("message") == "findings differ: expected 1, got 1"
@@ -146,3 +146,16 @@ def test_no_cases_is_an_error(tmp_path: Path) -> None:
     )
     line = one_error_line(bomhost("plugin", "test", tmp_path / "plugin.toml"))
     assert "no test cases" in line
+
+
+def test_data_is_compared_when_the_case_gives_it(tmp_path: Path) -> None:
+    plugin = _copy_lookup(tmp_path)
+    case = plugin / "cases" / "http.toml"
+    case.write_text(case.read_text().replace("score = 9.8 }", "score = 1.0 }"), encoding="utf-8")
+    proc = bomhost("plugin", "test", plugin / "plugin.toml", case)
+    assert proc.returncode == 1
+    assert "FAIL  structured detail from the service is the finding's data" in proc.stdout
+    minus = [line for line in proc.stdout.splitlines() if line.startswith("      -")]
+    plus = [line for line in proc.stdout.splitlines() if line.startswith("      +")]
+    assert '"score": 1.0' in minus[0]
+    assert '"score": 9.8' in plus[0]

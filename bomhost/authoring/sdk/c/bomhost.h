@@ -753,11 +753,11 @@ static BH_UNUSED void bh__put_str(bh_out *out, const char *s) {
 
 static const char *const bh__severities[] = {"info", "warning", "error"};
 
-/* One finding for a given component_purl (NULL: none, as in per-component mode). Batch plugins
- * normally use bh_finding, which names the current item by itself. */
-static BH_UNUSED void bh_finding_for(bh_out *out, const char *component_purl, const char *kind,
-                                     bh_severity severity, const char *rule_id,
-                                     const char *message) {
+/* The general form: a finding for component_purl (NULL: none, as in per-component mode) with
+ * data_json, a JSON object of structured detail written as is (NULL: none; protocol 2). */
+static BH_UNUSED void bh_finding_full(bh_out *out, const char *component_purl, const char *kind,
+                                      bh_severity severity, const char *rule_id,
+                                      const char *message, const char *data_json) {
     if (out->raw) return;
     bh__put(out, out->count ? "," : "", out->count ? 1 : 0);
     bh__put(out, "{", 1);
@@ -774,8 +774,27 @@ static BH_UNUSED void bh_finding_for(bh_out *out, const char *component_purl, co
     bh__put_str(out, bh__severities[(unsigned)severity <= BH_ERROR ? severity : BH_ERROR]);
     bh__put(out, ",\"rule_id\":", 11);
     bh__put_str(out, rule_id);
+    if (data_json) {
+        bh__put(out, ",\"data\":", 8);
+        bh__put(out, data_json, strlen(data_json));
+    }
     bh__put(out, "}", 1);
     out->count++;
+}
+
+/* One finding for a given component_purl. Batch plugins normally use bh_finding, which names
+ * the current item by itself. */
+static BH_UNUSED void bh_finding_for(bh_out *out, const char *component_purl, const char *kind,
+                                     bh_severity severity, const char *rule_id,
+                                     const char *message) {
+    bh_finding_full(out, component_purl, kind, severity, rule_id, message, NULL);
+}
+
+/* One finding with structured detail: data_json is a JSON object, e.g. "{\"score\":9.8}". */
+static BH_UNUSED void bh_finding_data(bh_out *out, const char *kind, bh_severity severity,
+                                      const char *rule_id, const char *message,
+                                      const char *data_json) {
+    bh_finding_full(out, out->id, kind, severity, rule_id, message, data_json);
 }
 
 /* One finding for the component being looked at. */

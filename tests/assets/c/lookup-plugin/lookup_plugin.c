@@ -3,7 +3,7 @@
  *
  * With [plugin.config] api = "<base URL>": GET <api>/verdict/<component name>; a 2xx body that
  * is a JSON object with a "verdict" string gives one finding (kind "lookup", message = the
- * verdict); a failed call gives a "lookup-failed" finding naming the host's code.
+ * verdict, data = its "detail" object if any); a failed call gives a "lookup-failed" finding naming the host's code.
  * With list = "<path>": read_file(path); a line equal to the component's name gives one finding
  * (kind "listed").
  */
@@ -26,7 +26,13 @@ static void by_http(const bh_call *call, bh_out *out, const char *api, const cha
     jsmn_init(&p);
     j.ntok = jsmn_parse(&p, body, (size_t)n, j.tok, (unsigned)count);
     char *verdict = bh_str(&j, bh_find(&j, 0, "verdict"));
-    if (verdict) bh_finding(out, "lookup", BH_ERROR, "lookup/verdict", verdict);
+    /* An optional "detail" object goes into the finding's data as written. */
+    int detail = bh_find(&j, 0, "detail");
+    char *data = NULL;
+    if (detail >= 0 && j.tok[detail].type == JSMN_OBJECT) {
+        data = bh_printf("%.*s", j.tok[detail].end - j.tok[detail].start, body + j.tok[detail].start);
+    }
+    if (verdict) bh_finding_data(out, "lookup", BH_ERROR, "lookup/verdict", verdict, data);
     (void)call;
 }
 
