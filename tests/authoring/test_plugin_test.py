@@ -33,7 +33,7 @@ def test_files_and_http_answers_reach_the_plugin_through_its_policy(tmp_path: Pa
     assert again.stdout == out
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite is not None
-    assert (suite.get("name"), suite.get("tests"), suite.get("failures")) == ("lookup", "3", "0")
+    assert (suite.get("name"), suite.get("tests"), suite.get("failures")) == ("lookup", "4", "0")
     names = [c.get("name") for c in suite.iter("testcase")]
     assert names[0] == "a name listed in the file is a finding"
     assert [c.get("classname") for c in suite.iter("testcase")][1] == "lookup.cases/http.toml"
