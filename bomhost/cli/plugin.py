@@ -176,3 +176,85 @@ def new_command(name: str, lang: str, folder: str | None) -> int:
     for step in made.next_steps:
         click.echo(f"  {step}")
     return 0
+
+
+@plugin_group.command("pin")
+@click.argument("manifest", type=click.Path(readable=False))
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 if the pin is missing or not the exec file's sha256 (for CI).",
+)
+def pin_command(manifest: str, check: bool) -> int:
+    """Write the sha256 of MANIFEST's module (or command) file into MANIFEST.
+
+    Only the sha256 key changes; comments and formatting are kept. Re-pin after every build:
+    bomhost refuses to run a pinned file that changed.
+    """
+    from pathlib import Path
+
+    from bomhost import builtins
+    from bomhost.authoring.pin import pin
+
+    path = Path(builtins.resolve(manifest))
+    result = pin(path, write=not check)
+    what = f"{result.exec_path.name}, {result.size} bytes"
+    if check:
+        if result.changed:
+            pinned = result.previous or "no pin"
+            click.echo(f"{path}: {pinned}, but {what} is sha256 {result.sha256}")
+            click.echo(
+                f"bomhost: error: {path}: pin is not current: run bomhost plugin pin", err=True
+            )
+            return 1
+        click.echo(f"{path}: pinned, sha256 {result.sha256} ({what})")
+        return 0
+    if not result.changed:
+        click.echo(f"{path}: already pinned, sha256 {result.sha256} ({what})")
+    else:
+        was = f" (was {result.previous})" if result.previous else ""
+        click.echo(f"{path}: sha256 = {result.sha256} ({what}){was}")
+    return 0
+
+
+@plugin_group.command("inspect")
+@click.argument("module", type=click.Path(readable=False))
+@click.option("--output", type=click.Choice(("text", "json")), default="text", show_default=True)
+def inspect_command(module: str, output: str) -> int:
+    """Show a WASM MODULE's size, exports, imports and the policy grants it would need.
+
+    MODULE is a .wasm/.wat file or a plugin manifest (then grants name its plugin). Exit 1 when
+    no policy could run it (a broken ABI, an import bomhost never provides).
+    """
+    from bomhost import builtins
+    from bomhost.authoring.inspection import inspect_module, target
+
+    result = inspect_module(target(builtins.resolve(module)))
+    if output == "json":
+        click.echo(result.model_dump_json(indent=2))
+    else:
+        click.echo(f"module {result.module}")
+        click.echo(f"  size {result.size} bytes, sha256 {result.sha256}")
+        click.echo("exports:")
+        for e in result.exports:
+            click.echo(f"  {e.name} ({e.kind} {e.type})")
+        abi = "; ".join(result.abi_problems) or "ok (memory, bomdrift_alloc, bomdrift_enrich)"
+        click.echo(f"  abi: {abi}")
+        click.echo("imports:")
+        for i in result.imports:
+            click.echo(f"  {i.name} ({i.kind} {i.type}): {i.needs}")
+        if not result.imports:
+            click.echo("  none")
+        click.echo("grants needed:")
+        none = "none: it runs under the default policy" if result.loadable else "none would do"
+        for g in result.grants or (none,):
+            click.echo(f"  {g}")
+        if result.policy_fragment:
+            click.echo("policy fragment to start from:")
+            for line in result.policy_fragment.splitlines():
+                click.echo(f"  {line}")
+    if not result.loadable:
+        why = "; ".join(result.abi_problems) or "an import no policy can grant"
+        click.echo(f"bomhost: error: {result.module}: cannot run: {why}", err=True)
+        return 1
+    return 0
