@@ -160,7 +160,9 @@ class CiOptions:
             )
         if len(files) > len(want):
             taken = " and ".join(flag[s] for s in ("OLD", "NEW") if s not in want)
-            raise UsageError(f"diff: {len(files)} SBOM files given, but {taken} takes a side's place")
+            raise UsageError(
+                f"diff: {len(files)} SBOM files given, but {taken} takes a side's place"
+            )
         given = dict(zip(want, files, strict=True))
         return given.get("OLD"), given.get("NEW")
 
