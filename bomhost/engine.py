@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bomhost import __version__
 from bomhost.baseline import Baseline
@@ -24,6 +24,7 @@ from bomhost.model import ChangeSet
 from bomhost.plugins.outcome import PluginOutcome, Progress
 from bomhost.report.model import Enrichment, Report, Sandbox, SbomInfo
 from bomhost.sbom import SbomDocument, SbomFormat, load
+from bomhost.vex import VexIndex
 
 if TYPE_CHECKING:
     from bomhost.plugins.manifest import LoadedManifest
@@ -47,6 +48,12 @@ class DiffOptions:
     # Accepted findings, dropped before the report and the gates (--baseline).
     baseline: Baseline | None = None
     http_cache: bool = True
+    # Keep Syft's "file" pseudo-components (bomdrift drops them by default).
+    include_file_components: bool = False
+    # --vex statements, applied after the baseline (as bomdrift).
+    vex: VexIndex | None = None
+    # SBOM bytes fetched from a verified attestation, by the name used as old/new.
+    attested: Mapping[str, bytes] = field(default_factory=dict)
 
 
 def _source_date_epoch() -> str | None:
@@ -161,14 +168,33 @@ def run_diff(opts: DiffOptions, progress: Progress | None = None) -> Report:
         close_all(instances)
 
 
+def _load(path: str, opts: DiffOptions) -> SbomDocument:
+    """One side: from its file, or from attested bytes; Syft's file entries dropped as bomdrift."""
+    if path in opts.attested:
+        from bomhost.sbom.detect import parse_bytes
+
+        doc = parse_bytes(opts.attested[path], path, opts.fmt)
+    else:
+        doc = load(path, opts.fmt)
+    if opts.include_file_components:
+        return doc
+    # bomdrift's filter_file_components: Syft's directory cataloger lists every scanned file as
+    # a component of ecosystem "file" whose path differs between two checkouts, so each would
+    # show as both added and removed. Only that exact ecosystem is dropped.
+    kept = tuple(c for c in doc.components if c.ecosystem != "file")
+    if len(kept) == len(doc.components):
+        return doc
+    return doc.model_copy(update={"components": kept})
+
+
 def _report(
     opts: DiffOptions,
     warnings: list[str],
     enrich: Callable[[ChangeSet], PluginOutcome],
 ) -> Report:
     """Read both SBOMs, diff them, let ``enrich`` run the plugins, and gate the result."""
-    old = load(opts.old, opts.fmt)
-    new = load(opts.new, opts.fmt)
+    old = _load(opts.old, opts)
+    new = _load(opts.new, opts)
     warnings = warnings + _sbom_warnings(old) + _sbom_warnings(new)
     if opts.validate:
         from bomhost.sbom.validate import validate_schema
@@ -185,7 +211,17 @@ def _report(
         base = opts.baseline
         findings = tuple(f for f in findings if not base.suppresses(f))
         warnings += base.warnings()
-    enrichment = Enrichment(plugin_findings=findings, plugin_errors=outcome.errors)
+    vex_extra: dict[str, Any] = {}
+    if opts.vex is not None:
+        from bomhost.vex.apply import apply_vex
+
+        applied = apply_vex(findings, opts.vex)
+        findings = applied.findings
+        vex_extra = {
+            "vex_annotations": applied.annotations,
+            "vex_suppressed_count": applied.suppressed,
+        }
+    enrichment = Enrichment(plugin_findings=findings, plugin_errors=outcome.errors, **vex_extra)
     return Report(
         bomhost_version=__version__,
         generated_at=generated_at(),

@@ -11,6 +11,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from bomhost.cli.diff_ci import CiOptions, ci_options
 from bomhost.gates import FAIL_ON_HELP, FAIL_ON_VALUES
 
 # Input files are opened by the readers and loaders, which name the file and the reason in one
@@ -69,8 +70,8 @@ def _write(text: str, output_file: str | None) -> None:
 
 
 @click.command("diff")
-@click.argument("old", type=_INPUT)
-@click.argument("new", type=_INPUT)
+@click.argument("old", type=_INPUT, required=False)
+@click.argument("new", type=_INPUT, required=False)
 @click.option(
     "--output",
     type=click.Choice(OUTPUTS),
@@ -158,6 +159,7 @@ def _write(text: str, output_file: str | None) -> None:
     is_flag=True,
     help="Markdown: leave out the added/removed/version-changed lists; keep the findings.",
 )
+@ci_options
 @_bomdrift_noop_flags
 @click.pass_context
 def diff_command(ctx: click.Context, /, **params: Any) -> int:
@@ -172,6 +174,7 @@ def diff_command(ctx: click.Context, /, **params: Any) -> int:
     bomdrift = load_bomdrift_config(find_bomdrift_config(config_path))
     noop = {flag[2:].replace("-", "_") for flag in BOMDRIFT_NOOP_FLAGS}
     merge_into(ctx, params, bomdrift, noop=noop)
+    ci = CiOptions.pop(params)
     notes: list[str] = []
     baseline_path = params.pop("baseline")
     if (
@@ -183,15 +186,16 @@ def diff_command(ctx: click.Context, /, **params: Any) -> int:
         # creates, so a missing file from the config is dropped; on the command line it is strict.
         notes.append(f"{bomdrift.source}: baseline {baseline_path} does not exist yet; ignored")
         baseline_path = None
-    return _diff(baseline_path=baseline_path, notes=notes, **params)
+    return _diff(baseline_path=baseline_path, notes=notes, ci=ci, **params)
 
 
 def _diff(
     *,
     baseline_path: str | None,
     notes: list[str],
-    old: str,
-    new: str,
+    ci: CiOptions,
+    old: str | None,
+    new: str | None,
     output: str | None,
     output_file: str | None,
     fmt: str,
@@ -210,11 +214,18 @@ def _diff(
 ) -> int:
     """Run one diff with the merged options; returns the exit code."""
     from bomhost.baseline import load_baseline
+    from bomhost.cli.diff_ci import emit_vex, environment, fetch_attestations
     from bomhost.config import find_config, load_config
-    from bomhost.engine import DiffOptions, run_diff
+    from bomhost.engine import DiffOptions, run_diff, run_now_ms
     from bomhost.errors import ExitCode
     from bomhost.gates import GateOptions, parse_fail_on
     from bomhost.plugins.outcome import summarize_errors
+    from bomhost.report.forge import resolve
+    from bomhost.vex import load_vex
+
+    old, new = ci.sides(old, new)
+    vex = load_vex(ci.vex) if ci.vex else None  # read before any work that an error would lose
+    baseline = load_baseline(baseline_path) if baseline_path is not None else None
     from bomhost.report.interface import View, render
 
     config = load_config(find_config())
@@ -232,6 +243,7 @@ def _diff(
         from bomhost.cli.progress import TerminalProgress
 
         progress = TerminalProgress()
+    old, new, attested = fetch_attestations(ci, old, new)
     report = run_diff(
         DiffOptions(
             old=old,
@@ -243,11 +255,16 @@ def _diff(
             gates=gates,
             timings=timings,
             validate=validate,
-            baseline=load_baseline(baseline_path) if baseline_path is not None else None,
+            baseline=baseline,
             http_cache=not no_cache,
+            include_file_components=ci.include_file_components,
+            vex=vex,
+            attested=attested,
         ),
         progress,
     )
+    forge = resolve(ci.repo_url, ci.platform, environment())
+    report = report.model_copy(update={"forge": forge})
 
     color = screen = False
     if output in (None, "terminal"):
@@ -262,6 +279,13 @@ def _diff(
     view: View = "summary" if summary_only else "findings" if findings_only else "full"
     text = render(report, output or "terminal", color=color, screen=screen, view=view)
     _write(text, output_file)
+    emit_vex(ci, report, baseline, forge.repo_url, run_now_ms())
+    if ci.debug_calibration:
+        from bomhost.report.calibration import calibration_lines
+
+        findings = report.enrichment.plugin_findings
+        for line in calibration_lines(findings, ci.debug_calibration_format, ci.thresholds):
+            click.echo(line, err=True)
 
     for note in notes:
         click.echo(f"bomhost: warning: {note}", err=True)

@@ -121,6 +121,20 @@ def _sorted_keys(value: Any) -> Any:
     return value
 
 
+def _vex_keys(report: Report) -> dict[str, Any]:
+    """bomdrift's ``vex_annotations`` / ``vex_suppressed_count``, written only when non-empty."""
+    enrichment = report.enrichment
+    out: dict[str, Any] = {}
+    if enrichment.vex_annotations:
+        out["vex_annotations"] = {
+            k: enrichment.vex_annotations[k].model_dump(mode="json", exclude_none=True)
+            for k in sorted(enrichment.vex_annotations)
+        }
+    if enrichment.vex_suppressed_count:
+        out["vex_suppressed_count"] = enrichment.vex_suppressed_count
+    return out
+
+
 def report_to_dict(report: Report) -> dict[str, Any]:
     """The JSON document as Python data, in key order (see the module docstring)."""
     changes = report.changes
@@ -156,6 +170,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "enrichment": {
             "plugin_findings": [_finding(f) for f in report.enrichment.plugin_findings],
             "plugin_errors": [e.model_dump(mode="json") for e in report.enrichment.plugin_errors],
+            **_vex_keys(report),
         },
         "summary": summarize(report).model_dump(mode="json"),
         "gates": [g.model_dump(mode="json") for g in report.gates],
