@@ -20,7 +20,6 @@ when it passes a shape limit.
 from __future__ import annotations
 
 import resource
-import subprocess
 import sys
 from pathlib import Path
 
@@ -52,6 +51,8 @@ def _limit_memory() -> None:  # runs in the child, between fork and exec
 
 def compile_serialized(source: bytes, *, text: bool) -> bytes:
     """The serialized module for ``source``, compiled in a bounded child process."""
+    import subprocess  # only on a compile-cache miss: a cached run never needs it
+
     try:
         proc = subprocess.run(
             # -I: no cwd, PYTHONPATH or user site on the path (a checkout being diffed must not
