@@ -66,6 +66,8 @@ def _type(ty: object) -> str:
         limits = ty.limits
         top = "" if limits.max is None else f"..{limits.max}"
         return f"pages {limits.min}{top}"
+    if isinstance(ty, wasmtime.GlobalType):
+        return f"{ty.content} {'mut' if ty.mutable else 'const'}"
     return type(ty).__name__.removesuffix("Type").lower()
 
 

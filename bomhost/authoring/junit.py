@@ -58,4 +58,6 @@ def write_junit(path: Path, plugin: str, results: Sequence[CaseResult]) -> None:
         ET.SubElement(case, "system-out").text = "\n".join(details(r))
     ET.indent(suites)
     path.parent.mkdir(parents=True, exist_ok=True)
-    ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
+    with path.open("wb") as fh:
+        ET.ElementTree(suites).write(fh, encoding="utf-8", xml_declaration=True)
+        fh.write(b"\n")

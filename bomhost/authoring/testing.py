@@ -206,8 +206,11 @@ def run_case(
         try:
             outcome = run_plugins([plugin], changes_for(case), ctx, jobs=1)
         except PluginLoadError as exc:
+            hint = ""
+            if "manifest pins" in str(exc):
+                hint = f" (rebuilt? re-pin: bomhost plugin pin {plugin.path.name})"
             return CaseResult(
-                name=case.name, source=source, passed=False, problem=f"not loaded: {exc}"
+                name=case.name, source=source, passed=False, problem=f"not loaded: {exc}{hint}"
             )
         port_json = f'"port": {server.server_address[1]}'
         scrub = [(base_url, BASE_URL), (port_json, '"port": "${port}"')]

@@ -99,6 +99,10 @@ def list_command(output: str) -> int:
     return 0
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 @plugin_group.command("test")
 @click.argument("manifest", type=click.Path(readable=False))
 @click.argument("cases", nargs=-1, type=click.Path(readable=False))
@@ -145,7 +149,8 @@ def test_command(
     policy = load_policy(policy_file)
     loaded = collect(path, list(cases))
     where = f"policy {policy_file}" if policy_file else "built-in policy"
-    click.echo(f"plugin {plugin.name} ({plugin.manifest.runtime}), {len(loaded)} cases, {where}")
+    n = len(loaded)
+    click.echo(f"plugin {plugin.name} ({plugin.manifest.runtime}), {_count(n, 'case')}, {where}")
     results = run_cases(plugin, policy, loaded)
     for r in results:
         click.echo(f"{'PASS' if r.passed else 'FAIL'}  {r.name}  [{r.source}]")
@@ -156,7 +161,7 @@ def test_command(
         for line in details(r):
             click.echo(f"      {line}")
     failed = sum(1 for r in results if not r.passed)
-    click.echo(f"{len(results)} cases: {len(results) - failed} passed, {failed} failed")
+    click.echo(f"{_count(len(results), 'case')}: {len(results) - failed} passed, {failed} failed")
     if junit_path:
         write_junit(Path(junit_path), plugin.name, results)
     return 1 if failed else 0
