@@ -13,20 +13,22 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bomhost import __version__, builtins
+from bomhost import __version__
 from bomhost.baseline import Baseline
 from bomhost.diff import diff
 from bomhost.errors import UsageError
 from bomhost.gates import GateOptions, evaluate
 from bomhost.model import ChangeSet
-from bomhost.plugins.interface import RunContext
-from bomhost.plugins.manifest import LoadedManifest, load_manifest
 from bomhost.plugins.outcome import PluginOutcome, Progress
 from bomhost.report.model import Enrichment, Report, Sandbox, SbomInfo
 from bomhost.sbom import SbomDocument, SbomFormat, load
 from bomhost.vex import VexIndex
+
+if TYPE_CHECKING:
+    from bomhost.plugins.manifest import LoadedManifest
+    from bomhost.policy.model import Policy
 
 
 @dataclass(frozen=True)
@@ -100,22 +102,45 @@ def _sbom_warnings(doc: SbomDocument) -> list[str]:
     return [f"{doc.path}: skipped {doc.skipped} component(s) with neither purl nor name"]
 
 
+def default_jobs(manifests: Sequence[LoadedManifest], policy: Policy) -> int:
+    """``--jobs`` when not given: the CPU count where threads help, else 1 (measured rule).
+
+    Threads overlap waiting: an external plugin is a process, and a WASM plugin whose policy
+    lets it reach the network waits in host calls. A WASM plugin without network access is
+    CPU-bound Python and wasmtime under the GIL, where a second thread only adds contention:
+    2,000 calls of a two-host-call module took 1.2x longer with 2 threads than with 1
+    (docs/benchmarks.md). So 1 when every plugin is such a module.
+    """
+    cpus = os.cpu_count() or 1
+    for m in manifests:
+        if m.manifest.runtime != "wasm" or policy.for_plugin(m.name).net.allow:
+            return cpus
+    return 1
+
+
 def run_diff(opts: DiffOptions, progress: Progress | None = None) -> Report:
     """Read, diff, enrich and gate; raise ``BomhostError`` for anything the user must fix."""
-    # builtin:NAME names a first-party plugin shipped in the package (bomhost/builtins/).
-    manifests: list[LoadedManifest] = [load_manifest(builtins.resolve(p)) for p in opts.plugins]
-    warnings: list[str] = [w for m in manifests for w in m.warnings]
-    jobs = opts.jobs if opts.jobs is not None else (os.cpu_count() or 1)
-    if jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, got {jobs}")
-    if not (manifests or opts.policy):
-        return _report(opts, warnings, lambda _changes: PluginOutcome())
+    if not (opts.plugins or opts.policy):
+        if opts.jobs is not None and opts.jobs < 1:
+            raise UsageError(f"--jobs must be at least 1, got {opts.jobs}")
+        return _report(opts, [], lambda _changes: PluginOutcome())
 
-    # Imported only when plugins run: a plain diff stays free of the plugin machinery.
+    # Imported only when plugins run: a plain diff stays free of the plugin machinery (its
+    # pydantic models and wasmtime cost more start-up than the whole diff of a small pair).
+    from bomhost import builtins
+    from bomhost.plugins.interface import RunContext
+    from bomhost.plugins.manifest import load_manifest
     from bomhost.plugins.runner import close_all, load_plugins, run_plugins
     from bomhost.policy.load import load_policy
 
+    # builtin:NAME names a first-party plugin shipped in the package (bomhost/builtins/).
+    manifests: list[LoadedManifest] = [load_manifest(builtins.resolve(p)) for p in opts.plugins]
+    warnings: list[str] = [w for m in manifests for w in m.warnings]
+    if opts.jobs is not None and opts.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {opts.jobs}")
+
     policy = builtins.with_fragments(load_policy(opts.policy), manifests)
+    jobs = opts.jobs if opts.jobs is not None else default_jobs(manifests, policy)
     rules = list(policy.net.allow) + [r for t in policy.plugins.values() for r in t.net.allow]
     warnings += [
         f"policy: rule {r.id}: header {h} dropped (an environment variable it names is not set)"

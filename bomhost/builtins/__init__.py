@@ -17,7 +17,7 @@ from bomhost import __version__
 from bomhost.errors import ManifestError, PolicyError
 from bomhost.plugins.manifest import LoadedManifest, load_manifest
 from bomhost.policy.load import validate_policy
-from bomhost.policy.model import PluginPolicy, Policy
+from bomhost.policy.model import NetAllowRule, PluginPolicy, Policy
 from bomhost.tomlfile import first_error, read_toml
 
 PREFIX = "builtin:"
@@ -83,6 +83,16 @@ class Builtin(BaseModel):
     grants: tuple[str, ...]  # what the policy fragment grants beyond the default policy
 
 
+def _net_grant(rule: NetAllowRule) -> str:
+    """One net rule as ``plugin list`` shows it: injected header names, never their values."""
+    text = f"{'/'.join(rule.methods)} {rule.scheme}://{rule.host}:{rule.port}"
+    if rule.cache_ttl_s:
+        text += f" (cached {rule.cache_ttl_s} s)"
+    if rule.headers:
+        text += f" (injects {', '.join(sorted(k.lower() for k in rule.headers))})"
+    return text
+
+
 def describe(name: str) -> Builtin:
     """What ``plugin list`` shows for one first-party plugin (its pin is checked here)."""
     plugin = load_manifest(resolve(PREFIX + name))
@@ -90,7 +100,7 @@ def describe(name: str) -> Builtin:
     frag = fragment(plugin)
     grants = [f"import {i}" for i in (frag.imports.allow or ()) + frag.imports.extend]
     grants += [f"read {r.path}" for r in frag.fs.read]
-    grants += [f"{'/'.join(r.methods)} {r.scheme}://{r.host}:{r.port}" for r in frag.net.allow]
+    grants += [_net_grant(r) for r in frag.net.allow]
     grants += [f"budget {k} = {v}" for k, v in frag.budgets.model_dump(exclude_none=True).items()]
     m = plugin.manifest
     return Builtin(

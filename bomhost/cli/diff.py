@@ -119,7 +119,8 @@ def _write(text: str, output_file: str | None) -> None:
     "--jobs",
     "-j",
     type=click.IntRange(min=1),
-    help="Concurrent plugin calls [default: CPU count].",
+    help="Concurrent plugin calls [default: CPU count; 1 when every plugin is WASM without "
+    "network access, which threads only slow down].",
 )
 @click.option(
     "--validate",

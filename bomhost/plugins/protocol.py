@@ -27,7 +27,9 @@ class RunInfo(BaseModel):
 class RequestV1(BaseModel):
     """bomdrift's request envelope, unchanged."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built on first use (schemas, tests): requests are encoded by RequestEncoder, so a run
+    # never validates one and need not pay for the schema at import.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     protocol_version: Literal[1] = 1
     component: Component
@@ -38,7 +40,9 @@ class RequestV1(BaseModel):
 class RequestV2(BaseModel):
     """Protocol 2: version 1's fields plus ``config`` and ``run``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built on first use (schemas, tests): requests are encoded by RequestEncoder, so a run
+    # never validates one and need not pay for the schema at import.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     protocol_version: Literal[2] = 2
     component: Component
@@ -51,7 +55,9 @@ class RequestV2(BaseModel):
 class BatchItem(BaseModel):
     """One component of a batch request; ``component_purl`` is what its findings must name."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built on first use (schemas, tests): requests are encoded by RequestEncoder, so a run
+    # never validates one and need not pay for the schema at import.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     component_purl: str = Field(description="The component's purl, else its name.")
     component: Component
@@ -62,7 +68,9 @@ class BatchItem(BaseModel):
 class RequestBatch(BaseModel):
     """Protocol 2, ``invoke = "batch"``: every component of one chunk in one request."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built on first use (schemas, tests): requests are encoded by RequestEncoder, so a run
+    # never validates one and need not pay for the schema at import.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     protocol_version: Literal[2] = 2
     batch: tuple[BatchItem, ...]
