@@ -25,6 +25,7 @@ from bomhost.plugins.manifest import LoadedManifest, load_manifest
 from bomhost.plugins.outcome import PluginOutcome, Progress
 from bomhost.report.model import Enrichment, Report, Sandbox, SbomInfo
 from bomhost.sbom import SbomDocument, SbomFormat, load
+from bomhost.signals import SignalOptions, read_grants, with_signals
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class DiffOptions:
     # Accepted findings, dropped before the report and the gates (--baseline).
     baseline: Baseline | None = None
     http_cache: bool = True
+    # bomdrift's risk signals (first-party plugins appended after ``plugins``) and their flags.
+    signals: SignalOptions = field(default_factory=SignalOptions)
 
 
 def _source_date_epoch() -> str | None:
@@ -95,7 +98,10 @@ def _sbom_warnings(doc: SbomDocument) -> list[str]:
 def run_diff(opts: DiffOptions, progress: Progress | None = None) -> Report:
     """Read, diff, enrich and gate; raise ``BomhostError`` for anything the user must fix."""
     # builtin:NAME names a first-party plugin shipped in the package (bomhost/builtins/).
-    manifests: list[LoadedManifest] = [load_manifest(builtins.resolve(p)) for p in opts.plugins]
+    user: list[LoadedManifest] = [load_manifest(builtins.resolve(p)) for p in opts.plugins]
+    # bomdrift's signals run as first-party plugins after the user's, each replaceable by a
+    # user plugin of the same name (bomhost/signals.py).
+    manifests = with_signals(user, opts.signals)
     warnings: list[str] = [w for m in manifests for w in m.warnings]
     jobs = opts.jobs if opts.jobs is not None else (os.cpu_count() or 1)
     if jobs < 1:
@@ -107,7 +113,7 @@ def run_diff(opts: DiffOptions, progress: Progress | None = None) -> Report:
     from bomhost.plugins.runner import close_all, load_plugins, run_plugins
     from bomhost.policy.load import load_policy
 
-    policy = builtins.with_fragments(load_policy(opts.policy), manifests)
+    policy = builtins.with_fragments(load_policy(opts.policy), manifests, read_grants)
     rules = list(policy.net.allow) + [r for t in policy.plugins.values() for r in t.net.allow]
     warnings += [
         f"policy: rule {r.id}: header {h} dropped (an environment variable it names is not set)"
