@@ -24,6 +24,7 @@ from bomhost.model import ChangeSet
 from bomhost.plugins.outcome import PluginOutcome, Progress
 from bomhost.report.model import Enrichment, Report, Sandbox, SbomInfo
 from bomhost.sbom import SbomDocument, SbomFormat, load
+from bomhost.signals import SignalOptions
 from bomhost.vex import VexIndex
 
 if TYPE_CHECKING:
@@ -54,6 +55,8 @@ class DiffOptions:
     vex: VexIndex | None = None
     # SBOM bytes fetched from a verified attestation, by the name used as old/new.
     attested: Mapping[str, bytes] = field(default_factory=dict)
+    # bomdrift's risk signals (first-party plugins appended after ``plugins``) and their flags.
+    signals: SignalOptions = field(default_factory=SignalOptions)
 
 
 def _source_date_epoch() -> str | None:
@@ -120,9 +123,9 @@ def default_jobs(manifests: Sequence[LoadedManifest], policy: Policy) -> int:
 
 def run_diff(opts: DiffOptions, progress: Progress | None = None) -> Report:
     """Read, diff, enrich and gate; raise ``BomhostError`` for anything the user must fix."""
-    if not (opts.plugins or opts.policy):
-        if opts.jobs is not None and opts.jobs < 1:
-            raise UsageError(f"--jobs must be at least 1, got {opts.jobs}")
+    if opts.jobs is not None and opts.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {opts.jobs}")
+    if not (opts.plugins or opts.policy or opts.signals.defaults):
         return _report(opts, [], lambda _changes: PluginOutcome())
 
     # Imported only when plugins run: a plain diff stays free of the plugin machinery (its
@@ -132,14 +135,18 @@ def run_diff(opts: DiffOptions, progress: Progress | None = None) -> Report:
     from bomhost.plugins.manifest import load_manifest
     from bomhost.plugins.runner import close_all, load_plugins, run_plugins
     from bomhost.policy.load import load_policy
+    from bomhost.signals import read_grants, with_signals
 
     # builtin:NAME names a first-party plugin shipped in the package (bomhost/builtins/).
-    manifests: list[LoadedManifest] = [load_manifest(builtins.resolve(p)) for p in opts.plugins]
+    user: list[LoadedManifest] = [load_manifest(builtins.resolve(p)) for p in opts.plugins]
+    # bomdrift's signals run as first-party plugins after the user's, each replaceable by a
+    # user plugin of the same name (bomhost/signals.py).
+    manifests = with_signals(user, opts.signals)
     warnings: list[str] = [w for m in manifests for w in m.warnings]
-    if opts.jobs is not None and opts.jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, got {opts.jobs}")
+    if not (manifests or opts.policy):
+        return _report(opts, warnings, lambda _changes: PluginOutcome())
 
-    policy = builtins.with_fragments(load_policy(opts.policy), manifests)
+    policy = builtins.with_fragments(load_policy(opts.policy), manifests, read_grants)
     jobs = opts.jobs if opts.jobs is not None else default_jobs(manifests, policy)
     rules = list(policy.net.allow) + [r for t in policy.plugins.values() for r in t.net.allow]
     warnings += [

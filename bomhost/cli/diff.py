@@ -21,24 +21,113 @@ _INPUT = click.Path(readable=False)
 
 OUTPUTS = ("terminal", "markdown", "json", "sarif", "cyclonedx")
 
-# bomdrift's switches that turn off one of its network enrichers. bomhost has none of those
-# enrichers, so each switch is already in force: accepted and ignored, so that a bomdrift
-# command line (CI usually passes --no-osv --no-maintainer-age) runs unchanged.
-BOMDRIFT_NOOP_FLAGS = (
-    "--no-osv",
-    "--no-osv-cache",
-    "--no-epss",
-    "--no-kev",
-    "--no-maintainer-age",
-    "--no-registry",
-)
+
+def _unit_float(_ctx: click.Context, _param: click.Parameter, value: float | None) -> float | None:
+    # bomdrift's parse_similarity_threshold: a finite float in 0.0..=1.0.
+    if value is not None and not 0.0 <= value <= 1.0:
+        raise click.BadParameter(f"expected a float in 0.0..=1.0, got {value}")
+    return value
 
 
-def _bomdrift_noop_flags(command: Callable[..., int]) -> Callable[..., int]:
-    for flag in reversed(BOMDRIFT_NOOP_FLAGS):
-        command = click.option(
-            flag, is_flag=True, hidden=True, expose_value=False, help="bomdrift's; a no-op"
-        )(command)
+def _comma_list(
+    _ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    # bomdrift's value_delimiter = ',': repeatable and comma-separated, blanks dropped.
+    return tuple(item.strip() for v in value for item in v.split(",") if item.strip())
+
+
+def _signal_options(command: Callable[..., int]) -> Callable[..., int]:
+    """bomdrift's signal flags: each configures (or turns off) a first-party signal plugin."""
+    options = [
+        click.option("--no-osv", is_flag=True, help="Skip the OSV vulnerability signal."),
+        click.option(
+            "--no-osv-cache", is_flag=True, help="OSV: neither read nor write its response cache."
+        ),
+        click.option("--no-epss", is_flag=True, help="OSV: do not add EPSS scores."),
+        click.option("--no-kev", is_flag=True, help="OSV: do not flag CISA KEV entries."),
+        click.option(
+            "--osv-db",
+            metavar="PATH",
+            help="OSV: evaluate offline against this dump (an all.zip or a folder of records).",
+        ),
+        click.option(
+            "--no-registry",
+            is_flag=True,
+            help="Skip the registry signals (recently published, deprecated).",
+        ),
+        click.option(
+            "--no-maintainer-age", is_flag=True, help="Skip the maintainer-age signal (GitHub)."
+        ),
+        click.option(
+            "--typosquat-similarity-threshold",
+            type=float,
+            callback=_unit_float,
+            metavar="0..1",
+            help="Typosquat: flag names at least this similar to a popular one [default: 0.92].",
+        ),
+        click.option(
+            "--multi-major-delta",
+            type=click.IntRange(min=1),
+            help="Version jump: flag upgrades crossing at least this many majors [default: 2].",
+        ),
+        click.option(
+            "--recently-published-days",
+            type=click.IntRange(min=0),
+            help="Registry: flag versions published within this many days [default: 14; 0 off].",
+        ),
+        click.option(
+            "--young-maintainer-days",
+            type=click.IntRange(min=1),
+            help="Maintainer age: flag a top contributor younger than this [default: 90].",
+        ),
+        click.option(
+            "--cache-ttl-hours",
+            type=click.IntRange(min=1),
+            help="OSV/registry/maintainer caches: entries live this long [default: 24].",
+        ),
+        click.option(
+            "--allow-licenses",
+            multiple=True,
+            callback=_comma_list,
+            metavar="SPDX,...",
+            help="Licence policy: allowed SPDX ids or `*` globs (repeatable, comma-separated).",
+        ),
+        click.option(
+            "--deny-licenses",
+            multiple=True,
+            callback=_comma_list,
+            metavar="SPDX,...",
+            help="Licence policy: denied SPDX ids or `*` globs; deny wins over allow.",
+        ),
+        click.option(
+            "--allow-ambiguous-licenses",
+            is_flag=True,
+            help="Licence policy: do not flag expressions that cannot be decided.",
+        ),
+        click.option(
+            "--allow-exception",
+            multiple=True,
+            callback=_comma_list,
+            metavar="EXC,...",
+            help="Licence policy: SPDX exceptions allowed after WITH (others then violate).",
+        ),
+        click.option(
+            "--deny-exception",
+            multiple=True,
+            callback=_comma_list,
+            metavar="EXC,...",
+            help="Licence policy: SPDX exceptions denied after WITH.",
+        ),
+        click.option(
+            "--fail-on-epss",
+            type=float,
+            callback=_unit_float,
+            metavar="0..1",
+            help="Exit 2 when a vulnerability's EPSS score is at least this.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
     return command
 
 
@@ -160,7 +249,14 @@ def _write(text: str, output_file: str | None) -> None:
     help="Markdown: leave out the added/removed/version-changed lists; keep the findings.",
 )
 @ci_options
-@_bomdrift_noop_flags
+@click.option(
+    "--markdown-style",
+    type=click.Choice(("bomhost", "bomdrift")),
+    default="bomhost",
+    show_default=True,
+    help="Markdown: bomhost's layout, or bomdrift's exactly (its sections only, no bomhost extras).",
+)
+@_signal_options
 @click.pass_context
 def diff_command(ctx: click.Context, /, **params: Any) -> int:
     """Compare OLD and NEW SBOMs (CycloneDX JSON/XML, SPDX 2.3 JSON, Syft JSON).
@@ -172,8 +268,7 @@ def diff_command(ctx: click.Context, /, **params: Any) -> int:
 
     config_path = params.pop("config_path")
     bomdrift = load_bomdrift_config(find_bomdrift_config(config_path))
-    noop = {flag[2:].replace("-", "_") for flag in BOMDRIFT_NOOP_FLAGS}
-    merge_into(ctx, params, bomdrift, noop=noop)
+    merge_into(ctx, params, bomdrift)
     ci = CiOptions.pop(params)
     notes: list[str] = []
     baseline_path = params.pop("baseline")
@@ -211,6 +306,9 @@ def _diff(
     timings: bool,
     summary_only: bool,
     findings_only: bool,
+    markdown_style: str,
+    fail_on_epss: float | None,
+    **signal_flags: Any,
 ) -> int:
     """Run one diff with the merged options; returns the exit code."""
     from bomhost.baseline import load_baseline
@@ -227,6 +325,7 @@ def _diff(
     vex = load_vex(ci.vex) if ci.vex else None  # read before any work that an error would lose
     baseline = load_baseline(baseline_path) if baseline_path is not None else None
     from bomhost.report.interface import View, render
+    from bomhost.signals import SignalOptions
 
     config = load_config(find_config())
     policy = config.policy_path(policy)
@@ -237,6 +336,7 @@ def _diff(
         max_added=max_added,
         max_removed=max_removed,
         max_version_changed=max_version_changed,
+        fail_on_epss=fail_on_epss,
     )
     progress = None
     if sys.stderr.isatty():
@@ -260,6 +360,7 @@ def _diff(
             include_file_components=ci.include_file_components,
             vex=vex,
             attested=attested,
+            signals=SignalOptions(**signal_flags),
         ),
         progress,
     )
@@ -277,7 +378,9 @@ def _diff(
             # (or the config's output = "terminal") is honoured: plain, uncoloured text.
             output = "markdown"
     view: View = "summary" if summary_only else "findings" if findings_only else "full"
-    text = render(report, output or "terminal", color=color, screen=screen, view=view)
+    text = render(
+        report, output or "terminal", color=color, screen=screen, view=view, style=markdown_style
+    )
     _write(text, output_file)
     emit_vex(ci, report, baseline, forge.repo_url, run_now_ms())
     if ci.debug_calibration:

@@ -354,7 +354,11 @@ _CHANGE_LISTS = frozenset({"added", "removed", "version_changed"})
 
 
 def render_markdown(
-    report: Report, *, max_chars: int = DEFAULT_MAX_CHARS, view: str = "full"
+    report: Report,
+    *,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    view: str = "full",
+    style: str = "bomhost",
 ) -> str:
     """The Markdown report text, at most ``max_chars`` UTF-16 code units long.
 
