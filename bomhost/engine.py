@@ -9,10 +9,12 @@ configuration error stops the run before anything is computed that would be lost
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bomhost import __version__, builtins
 from bomhost.baseline import Baseline
@@ -23,6 +25,7 @@ from bomhost.model import ChangeSet
 from bomhost.plugins.interface import RunContext
 from bomhost.plugins.manifest import LoadedManifest, load_manifest
 from bomhost.plugins.outcome import PluginOutcome, Progress
+from bomhost.policy.model import Policy
 from bomhost.report.model import Enrichment, Report, Sandbox, SbomInfo
 from bomhost.sbom import SbomDocument, SbomFormat, load
 
@@ -44,6 +47,8 @@ class DiffOptions:
     # Accepted findings, dropped before the report and the gates (--baseline).
     baseline: Baseline | None = None
     http_cache: bool = True
+    # --osv-db PATH: builtin:osv reads this OSV dump instead of the API (builtins/osv_db.py).
+    osv_db: str | None = None
 
 
 def _source_date_epoch() -> str | None:
@@ -104,10 +109,29 @@ def run_diff(opts: DiffOptions, progress: Progress | None = None) -> Report:
         return _report(opts, warnings, lambda _changes: PluginOutcome())
 
     # Imported only when plugins run: a plain diff stays free of the plugin machinery.
-    from bomhost.plugins.runner import close_all, load_plugins, run_plugins
     from bomhost.policy.load import load_policy
 
     policy = builtins.with_fragments(load_policy(opts.policy), manifests)
+    with tempfile.TemporaryDirectory(prefix="bomhost-") as scratch:
+        if opts.osv_db is not None:
+            from bomhost.builtins import osv_db
+
+            dump = osv_db.dump_path(opts.osv_db, Path(scratch))
+            manifests, policy, notes = osv_db.apply(dump, manifests, policy)
+            warnings += notes
+        return _run_plugins(opts, manifests, policy, warnings, jobs, progress)
+
+
+def _run_plugins(
+    opts: DiffOptions,
+    manifests: list[LoadedManifest],
+    policy: Policy,
+    warnings: list[str],
+    jobs: int,
+    progress: Progress | None,
+) -> Report:
+    from bomhost.plugins.runner import close_all, load_plugins, run_plugins
+
     rules = list(policy.net.allow) + [r for t in policy.plugins.values() for r in t.net.allow]
     warnings += [
         f"policy: rule {r.id}: header {h} dropped (an environment variable it names is not set)"

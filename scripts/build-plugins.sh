@@ -31,6 +31,7 @@ crates=(
   examples/plugins/banned-packages-wasm
   examples/plugins/banned-packages-file-wasm
   tests/assets/rust/contract-plugin
+  plugins/osv
 )
 
 if [ "${BOMHOST_RUST:-debian}" = "rustup" ]; then

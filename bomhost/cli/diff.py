@@ -148,6 +148,12 @@ def _write(text: str, output_file: str | None) -> None:
     "suppressed_advisories list; see `bomhost baseline add`).",
 )
 @click.option(
+    "--osv-db",
+    metavar="PATH",
+    help="Offline OSV: builtin:osv reads this dump (an OSV all.zip, or a folder of <ID>.json "
+    "records) instead of the API; the policy grants exactly this path.",
+)
+@click.option(
     "--summary-only",
     is_flag=True,
     help="Markdown: only the gates and the counts table (for a short PR comment).",
@@ -206,6 +212,7 @@ def _diff(
     timings: bool,
     summary_only: bool,
     findings_only: bool,
+    osv_db: str | None = None,
 ) -> int:
     """Run one diff with the merged options; returns the exit code."""
     from bomhost.baseline import load_baseline
@@ -244,6 +251,7 @@ def _diff(
             validate=validate,
             baseline=load_baseline(baseline_path) if baseline_path is not None else None,
             http_cache=not no_cache,
+            osv_db=osv_db,
         ),
         progress,
     )

@@ -85,6 +85,9 @@ class Invocation:
     log_lines_dropped: int = 0
     broker_requests: int = 0
     fuel_exhausted: bool = False
+    # MAX_BROKER_REQUESTS per component: a batch call of n components may make n times as
+    # many (protocol/README.md section 8, the budget scaling rule).
+    max_broker_requests: int = MAX_BROKER_REQUESTS
 
     def log(self, level: str, data: bytes) -> None:
         """Keep a line while the log budget lasts; count what was dropped."""
@@ -127,7 +130,7 @@ class Invocation:
                     },
                 )
             )
-        if self.broker_requests > MAX_BROKER_REQUESTS:
+        if self.broker_requests > self.max_broker_requests:
             events.append(
                 SandboxEvent(
                     plugin_name=self.plugin_name,
@@ -135,7 +138,7 @@ class Invocation:
                     decision="deny",
                     rule_id="sandbox.max_broker_requests",
                     reason_code="request_limit",
-                    context={"limit": MAX_BROKER_REQUESTS, "used": self.broker_requests},
+                    context={"limit": self.max_broker_requests, "used": self.broker_requests},
                 )
             )
         return events
@@ -261,7 +264,7 @@ def _brokered(
         if arg is None or _guest_range(caller, inv, what, buf, cap) is None:
             return FAULT
         inv.broker_requests += 1
-        if inv.broker_requests > MAX_BROKER_REQUESTS:
+        if inv.broker_requests > inv.max_broker_requests:
             return QUOTA  # one event for the invocation (Invocation.events), none per attempt
         answer = ask(inv.broker, arg.decode("utf-8", "replace"), cap)
         if isinstance(answer, int):
