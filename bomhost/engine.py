@@ -9,10 +9,12 @@ configuration error stops the run before anything is computed that would be lost
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bomhost import __version__
@@ -131,9 +133,7 @@ def run_diff(opts: DiffOptions, progress: Progress | None = None) -> Report:
     # Imported only when plugins run: a plain diff stays free of the plugin machinery (its
     # pydantic models and wasmtime cost more start-up than the whole diff of a small pair).
     from bomhost import builtins
-    from bomhost.plugins.interface import RunContext
     from bomhost.plugins.manifest import load_manifest
-    from bomhost.plugins.runner import close_all, load_plugins, run_plugins
     from bomhost.policy.load import load_policy
     from bomhost.signals import read_grants, with_signals
 
@@ -148,6 +148,27 @@ def run_diff(opts: DiffOptions, progress: Progress | None = None) -> Report:
 
     policy = builtins.with_fragments(load_policy(opts.policy), manifests, read_grants)
     jobs = opts.jobs if opts.jobs is not None else default_jobs(manifests, policy)
+    with tempfile.TemporaryDirectory(prefix="bomhost-") as scratch:
+        if opts.signals.osv_db is not None:
+            from bomhost.builtins import osv_db
+
+            dump = osv_db.dump_path(opts.signals.osv_db, Path(scratch))
+            manifests, policy, notes = osv_db.apply(dump, manifests, policy)
+            warnings += notes
+        return _run_plugins(opts, manifests, policy, warnings, jobs, progress)
+
+
+def _run_plugins(
+    opts: DiffOptions,
+    manifests: list[LoadedManifest],
+    policy: Policy,
+    warnings: list[str],
+    jobs: int,
+    progress: Progress | None,
+) -> Report:
+    from bomhost.plugins.interface import RunContext
+    from bomhost.plugins.runner import close_all, load_plugins, run_plugins
+
     rules = list(policy.net.allow) + [r for t in policy.plugins.values() for r in t.net.allow]
     warnings += [
         f"policy: rule {r.id}: header {h} dropped (an environment variable it names is not set)"

@@ -21,7 +21,6 @@ Rules (docs/plugins.md, "First-party signals"):
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -106,8 +105,7 @@ def signal_config(name: str, opts: SignalOptions) -> dict[str, Any]:
             "no_kev": opts.no_kev,
             "cache_ttl_hours": _cache_ttl(opts),
         }
-        if opts.osv_db is not None:
-            cfg["osv_db"] = os.path.abspath(opts.osv_db)
+        # --osv-db is applied by builtins/osv_db.py, which also grants exactly that file.
         return cfg
     if name == "typosquat":
         threshold = opts.typosquat_similarity_threshold
@@ -185,8 +183,6 @@ def read_grants(plugin: LoadedManifest) -> list[Path]:
         return []
     cfg = plugin.manifest.config
     paths: list[str] = []
-    if plugin.name == "osv" and isinstance(cfg.get("osv_db"), str):
-        paths.append(cfg["osv_db"])
     if plugin.name == "typosquat" and isinstance(cfg.get("lists"), dict):
         paths += [v for v in cfg["lists"].values() if isinstance(v, str)]
     return [Path(p) for p in paths]

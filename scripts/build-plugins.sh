@@ -39,6 +39,7 @@ crates=(
   examples/plugins/banned-packages-file-wasm
   examples/plugins/registry-lookup-wasm
   tests/assets/rust/contract-plugin
+  plugins/osv
 )
 
 c_sdk=examples/plugins/bomhost-plugin-sdk-c

@@ -239,6 +239,12 @@ def _write(text: str, output_file: str | None) -> None:
     "suppressed_advisories list; see `bomhost baseline add`).",
 )
 @click.option(
+    "--osv-db",
+    metavar="PATH",
+    help="Offline OSV: builtin:osv reads this dump (an OSV all.zip, or a folder of <ID>.json "
+    "records) instead of the API; the policy grants exactly this path.",
+)
+@click.option(
     "--summary-only",
     is_flag=True,
     help="Markdown: only the gates and the counts table (for a short PR comment).",
