@@ -40,6 +40,9 @@ SIGNALS: tuple[str, ...] = (
     "registry",
 )
 
+# Signals that call a service; ``--offline`` leaves them out (osv only without ``--osv-db``).
+NETWORK_SIGNALS: frozenset[str] = frozenset({"osv", "registry", "maintainer-age"})
+
 DEFAULT_SIMILARITY_THRESHOLD = 0.92
 DEFAULT_MULTI_MAJOR_DELTA = 2
 DEFAULT_RECENTLY_PUBLISHED_DAYS = 14
@@ -51,6 +54,7 @@ DEFAULT_CACHE_TTL_HOURS = 24
 class SignalOptions:
     """The signal flags of ``bomhost diff`` (None: not given, bomdrift's default applies)."""
 
+    offline: bool = False
     no_osv: bool = False
     no_osv_cache: bool = False
     no_epss: bool = False
@@ -79,8 +83,16 @@ class SignalOptions:
             self.allow_licenses or self.deny_licenses or self.allow_exception or self.deny_exception
         )
 
+    def needs_network(self, name: str) -> bool:
+        """Whether signal ``name`` reaches a service (OSV, a registry, GitHub) with these flags."""
+        if name == "osv":
+            return self.osv_db is None
+        return name in NETWORK_SIGNALS
+
     def enabled(self, name: str) -> bool:
         """Whether signal ``name`` runs by default with these flags."""
+        if self.offline and self.needs_network(name):
+            return False
         if name == "osv":
             return not self.no_osv
         if name == "registry":

@@ -39,6 +39,13 @@ def _comma_list(
 def _signal_options(command: Callable[..., int]) -> Callable[..., int]:
     """bomdrift's signal flags: each configures (or turns off) a first-party signal plugin."""
     options = [
+        click.option(
+            "--offline",
+            is_flag=True,
+            envvar="BOMHOST_OFFLINE",
+            help="Run no default signal that needs the network (osv unless --osv-db, registry, "
+            "maintainer-age); --plugin builtin:NAME still runs. Env: BOMHOST_OFFLINE=1.",
+        ),
         click.option("--no-osv", is_flag=True, help="Skip the OSV vulnerability signal."),
         click.option(
             "--no-osv-cache", is_flag=True, help="OSV: neither read nor write its response cache."
@@ -48,7 +55,8 @@ def _signal_options(command: Callable[..., int]) -> Callable[..., int]:
         click.option(
             "--osv-db",
             metavar="PATH",
-            help="OSV: evaluate offline against this dump (an all.zip or a folder of records).",
+            help="OSV offline: read this dump (an OSV all.zip, or a folder of <ID>.json records) "
+            "instead of the API; the policy grants exactly this path.",
         ),
         click.option(
             "--no-registry",
@@ -237,12 +245,6 @@ def _write(text: str, output_file: str | None) -> None:
     metavar="PATH",
     help="Drop findings already accepted in this baseline (a JSON report and/or "
     "suppressed_advisories list; see `bomhost baseline add`).",
-)
-@click.option(
-    "--osv-db",
-    metavar="PATH",
-    help="Offline OSV: builtin:osv reads this dump (an OSV all.zip, or a folder of <ID>.json "
-    "records) instead of the API; the policy grants exactly this path.",
 )
 @click.option(
     "--summary-only",

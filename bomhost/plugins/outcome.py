@@ -68,7 +68,11 @@ def summarize_errors(
             f"{n} {k}" for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))
         )
         noun = "call" if failed == 1 and total is None else "calls"
-        lines.append(
-            f"plugin {name}: {failed}{of} {noun} failed ({detail}); see enrichment.plugin_errors"
-        )
+        if total is not None and failed > total:
+            # Batch calls: one error per component, so say components and how many calls.
+            calls_noun = "call" if total == 1 else "calls"
+            head = f"{failed} components in {total} {calls_noun} failed"
+        else:
+            head = f"{failed}{of} {noun} failed"
+        lines.append(f"plugin {name}: {head} ({detail}); see enrichment.plugin_errors")
     return lines
