@@ -77,6 +77,25 @@ def _handler(state: Server) -> type[BaseHTTPRequestHandler]:
                 while not state.release.is_set() and time.monotonic() < end:
                     self.wfile.write(chunk)
                     time.sleep(0.001)
+            elif self.path == "/huge-header":
+                # One 8 MiB header line: http.client stops at 64 KiB.
+                self.send_response(200)
+                self.send_header("X-Huge", "h" * (8 << 20))
+                self.end_headers()
+            elif self.path == "/many-headers":
+                self.send_response(200)
+                for n in range(100_000):
+                    self.send_header(f"X-{n}", "v")
+                self.end_headers()
+            elif self.path == "/header-trickle":
+                # Slowloris: the status line, then one header byte every 50 ms, for 50 s.
+                self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                for _ in range(1000):
+                    if state.release.is_set():
+                        return
+                    self.wfile.write(b"X")
+                    self.wfile.flush()
+                    time.sleep(0.05)
             else:
                 self._send(404, b"no")
 

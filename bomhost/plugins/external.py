@@ -18,6 +18,7 @@ the group (``setsid``) are found and killed by ``bomhost.plugins.reaper``.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import selectors
 import signal
@@ -93,6 +94,7 @@ class Channel:
         *,
         stdout_cap: int = STDOUT_CAP,
         stderr_cap: int = STDERR_CAP,
+        pass_fds: tuple[int, ...] = (),
     ) -> None:
         # Every process the plugin starts inherits the call's token (bomhost.plugins.reaper).
         reaper.enable_subreaper()
@@ -110,6 +112,7 @@ class Channel:
             env=call_env,
             start_new_session=True,
             bufsize=0,
+            pass_fds=pass_fds,
         )
         reaper.register_leader(self.proc.pid)
         self.stdout_cap = stdout_cap
@@ -309,8 +312,11 @@ def stderr_logs(stderr: bytearray) -> tuple[LogLine, ...]:
     return (LogLine(level="stderr", message=bytes(stderr).decode("utf-8", "replace").rstrip()),)
 
 
-def spawn_failure(exec_path: str, exc: OSError) -> Failure:
-    """Why a process could not start; names the interpreter when the ``#!`` line is the cause."""
+def spawn_failure(exec_path: str, exc: OSError, shown: str | None = None) -> Failure:
+    """Why a process could not start; names the interpreter when the ``#!`` line is the cause.
+
+    ``shown`` is the path to name when ``exec_path`` is a sealed copy (``/proc/self/fd/N``).
+    """
     detail = exc.strerror or str(exc)
     if isinstance(exc, FileNotFoundError):
         try:
@@ -321,7 +327,7 @@ def spawn_failure(exec_path: str, exc: OSError) -> Failure:
         if first.startswith(b"#!"):
             shebang = first.decode("utf-8", "replace").strip()
             detail = f"interpreter of '{shebang}' not found"
-    return Failure("spawn_failed", f"cannot start {exec_path}: {detail}")
+    return Failure("spawn_failed", f"cannot start {shown or exec_path}: {detail}")
 
 
 def _exec_hint(exec_: str) -> str:
@@ -333,8 +339,8 @@ def _exec_hint(exec_: str) -> str:
     return ""
 
 
-def check_executable(plugin: LoadedManifest) -> str:
-    """The exec path, after refusing a missing, non-executable or pin-mismatched file."""
+def check_executable(plugin: LoadedManifest) -> None:
+    """Refuse a missing or non-executable exec file."""
     path = plugin.exec_path
     if not path.is_file():
         raise PluginLoadError(
@@ -343,8 +349,31 @@ def check_executable(plugin: LoadedManifest) -> str:
         )
     if not os.access(path, os.X_OK):
         raise PluginLoadError(f"plugin {plugin.name!r}: exec {path} is not executable (chmod +x)")
-    plugin.verify_pin()
-    return str(path)
+
+
+def sealed_copy(plugin: LoadedManifest) -> int | None:
+    """A sealed in-memory copy of a pinned exec, or None where memfds do not exist.
+
+    Hashing the file and then executing it by path leaves a window in which it can be swapped
+    or rewritten. The pinned bytes are read once, hashed, written to a memfd that is then
+    sealed against every change, and every call executes ``/proc/self/fd/N``: the bytes that
+    run are the bytes that were hashed. A ``#!`` script's interpreter is handed that same path
+    (so ``__file__`` / ``$0`` is ``/proc/self/fd/N``; docs/plugins.md "Pinning").
+    """
+    data = plugin.read_exec_verified()
+    if not hasattr(os, "memfd_create") or not os.path.isdir("/proc/self/fd"):
+        return None
+    fd = os.memfd_create(f"bomhost-{plugin.name}", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        seals = fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, seals)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
 
 
 class ProcessPlugin:
@@ -357,11 +386,38 @@ class ProcessPlugin:
         stdout_cap: int = STDOUT_CAP,
         stderr_cap: int = STDERR_CAP,
     ) -> None:
-        self.exec_path = check_executable(plugin)
+        check_executable(plugin)
+        self.shown_path = str(plugin.exec_path)  # what messages name
+        self.exec_fd: int | None = None
+        self.exec_path = self.shown_path  # what is executed
+        if plugin.manifest.sha256 is not None:
+            self.exec_fd = sealed_copy(plugin)
+            if self.exec_fd is not None:
+                self.exec_path = f"/proc/self/fd/{self.exec_fd}"
+        self.pass_fds = () if self.exec_fd is None else (self.exec_fd,)
         self.env = plugin_env(plugin.manifest)
         self.timeout_ms = plugin.manifest.timeout_ms
         self.stdout_cap = stdout_cap
         self.stderr_cap = stderr_cap
+
+    def channel(self, stdout_cap: int) -> Channel:
+        """Start one plugin process (raises OSError if it cannot start)."""
+        return Channel(
+            self.exec_path,
+            self.env,
+            stdout_cap=stdout_cap,
+            stderr_cap=self.stderr_cap,
+            pass_fds=self.pass_fds,
+        )
+
+    def spawn_failure(self, exc: OSError) -> Failure:
+        return spawn_failure(self.exec_path, exc, self.shown_path)
+
+    def release_exec(self) -> None:
+        """Close the sealed copy of a pinned exec (after the last call)."""
+        if self.exec_fd is not None:
+            os.close(self.exec_fd)
+            self.exec_fd = None
 
 
 class PerCallPlugin(ProcessPlugin):
@@ -371,12 +427,10 @@ class PerCallPlugin(ProcessPlugin):
         start = time.monotonic()
         timeout_ms, stdout_cap = self.timeout_ms * scale, self.stdout_cap * scale
         try:
-            chan = Channel(
-                self.exec_path, self.env, stdout_cap=stdout_cap, stderr_cap=self.stderr_cap
-            )
+            chan = self.channel(stdout_cap)
         except OSError as exc:
             return CallResult(
-                failure=spawn_failure(self.exec_path, exc), usage=Usage(elapsed_ms=_ms_since(start))
+                failure=self.spawn_failure(exc), usage=Usage(elapsed_ms=_ms_since(start))
             )
         failure: Failure | None = None
         try:
@@ -417,7 +471,8 @@ class PerCallPlugin(ProcessPlugin):
         )
 
     def close(self) -> None:
-        """Nothing outlives a per-call invocation."""
+        """Nothing outlives a per-call invocation; only the sealed exec copy is released."""
+        self.release_exec()
 
 
 def _exit_message(returncode: int, stderr: bytearray) -> str:

@@ -22,7 +22,6 @@ from bomhost.plugins.external import (
     ProcessPlugin,
     describe_exit,
     last_line,
-    spawn_failure,
     stderr_logs,
 )
 from bomhost.plugins.interface import CallResult, Failure, Usage
@@ -69,11 +68,9 @@ class PersistentPlugin(ProcessPlugin):
                 return b"", Failure(kind, msg), bytearray()
             self.starts += 1
             try:
-                chan = Channel(
-                    self.exec_path, self.env, stdout_cap=self.stdout_cap, stderr_cap=self.stderr_cap
-                )
+                chan = self.channel(self.stdout_cap)
             except OSError as exc:
-                fail = spawn_failure(self.exec_path, exc)
+                fail = self.spawn_failure(exc)
                 self._last = fail
                 return b"", fail, bytearray()
             self._chan = chan
@@ -122,8 +119,8 @@ class PersistentPlugin(ProcessPlugin):
         """End of run: close stdin so the plugin can exit cleanly, then kill its group."""
         with self._lock:
             chan, self._chan = self._chan, None
-            if chan is None:
-                return
-            chan.close_stdin()
-            chan.pump(time.monotonic() + _SHUTDOWN_S, lambda: chan.exited)
-            chan.reap()
+            if chan is not None:
+                chan.close_stdin()
+                chan.pump(time.monotonic() + _SHUTDOWN_S, lambda: chan.exited)
+                chan.reap()
+            self.release_exec()

@@ -51,7 +51,11 @@ HOST_HEADERS = frozenset(
 )
 
 FS_DEFAULT = "fs.default"
+FS_PSEUDO = "fs.pseudo_files"
 NET_DEFAULT = "net.default"
+# Kernel file systems whose "files" are views of processes and devices, not data: refused
+# whatever a rule covers (/proc/self/environ holds the CI job's secrets).
+PSEUDO_ROOTS = ("/proc", "/sys", "/dev")
 MAX_URL_CHARS = 8192
 _CHUNK = 64 * 1024
 _PROC_FD = "/proc/self/fd"
@@ -173,6 +177,8 @@ class InvocationBroker:
             if escaped:
                 ctx["escapes_rule"] = escaped
             return self._record(DENIED, "deny", FS_DEFAULT, "fs_path_denied", ctx)
+        if _pseudo(real):
+            return self._record(DENIED, "deny", FS_PSEUDO, "fs_pseudo_file_denied", ctx)
         try:
             fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOFOLLOW)
         except FileNotFoundError:
@@ -198,6 +204,8 @@ class InvocationBroker:
             # Check what was opened, not only what was resolved: closes the window in which a
             # path component could be swapped for a symlink between realpath() and open().
             opened = os.readlink(f"{_PROC_FD}/{fd}")
+            if _pseudo(opened):
+                return self._record(DENIED, "deny", FS_PSEUDO, "fs_pseudo_file_denied", ctx)
             if not rule.covers(opened):
                 return self._record(DENIED, "deny", FS_DEFAULT, "fs_path_denied", ctx)
         ctx["size"] = st.st_size
@@ -439,6 +447,10 @@ class InvocationBroker:
         except (OSError, http.client.HTTPException) as exc:
             if expired.is_set() or isinstance(exc, TimeoutError):
                 return self._record(TIMED_OUT, "deny", rule.id, "net_timeout", ctx)
+            if isinstance(exc, http.client.LineTooLong) or str(exc).startswith("got more than"):
+                # http.client's bounds: a line of 64 KiB, 100 headers (at most ~6.4 MiB held).
+                ctx["error"] = str(exc)[:200]
+                return self._record(NOT_FOUND, "deny", rule.id, "net_headers_too_large", ctx)
             ctx["error"] = _describe(exc)
             return self._record(NOT_FOUND, "allow", rule.id, "net_connect_failed", ctx)
         finally:
@@ -503,6 +515,10 @@ def _resolve(host: str, port: int, deadline: float) -> list[Any]:
     if failed:
         raise failed[0]
     return found
+
+
+def _pseudo(path: str) -> bool:
+    return any(path == root or path.startswith(root + "/") for root in PSEUDO_ROOTS)
 
 
 def _connect(host: str, port: int, deadline: float) -> socket.socket:

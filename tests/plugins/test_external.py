@@ -314,3 +314,32 @@ def test_request_larger_than_a_pipe_buffer(tmp_path: Path, mode: str) -> None:
     echoed = json.loads(out.findings[0].message)
     assert len(out.findings[0].message) > 300_000
     assert echoed["component"]["licenses"][-1] == "LicenseRef-19999"
+
+
+def test_pinned_exec_runs_the_hashed_bytes_even_if_swapped(tmp_path: Path) -> None:
+    # The pin used to be checked on the file, which was then executed by path: a swap in
+    # between ran unverified code. Now the hashed bytes run, from a sealed in-memory copy.
+    script = install(tmp_path, "behave.py")
+    digest = hashlib.sha256(script.read_bytes()).hexdigest()
+    pinned = manifest(tmp_path, script, name="pinned", sha256=digest)
+    evil = f"#!{sys.executable} -S\nprint('{{\"findings\": []}}')\n"
+    inst = PerCallPlugin(pinned)  # loaded: pin checked
+    try:
+        script.write_text(evil, encoding="utf-8")  # rewritten in place
+        replacement = tmp_path / "swap.py"
+        replacement.write_text(evil, encoding="utf-8")
+        replacement.chmod(0o755)
+        os.replace(replacement, script)  # and swapped for another file
+        got = inst.call(json.dumps(REQUEST_FINDING_1).encode(), "pkg:npm/finding-1@1.0.0")
+    finally:
+        inst.close()
+    assert got.failure is None
+    assert len(json.loads(got.output)["findings"]) == 1  # behave.py's answer, not the swap's
+    assert inst.exec_path.startswith("/proc/self/fd/")
+
+
+REQUEST_FINDING_1 = {
+    "protocol_version": 1,
+    "component": {"name": "finding-1", "version": "1.0.0", "purl": "pkg:npm/finding-1@1.0.0"},
+    "event": "added",
+}

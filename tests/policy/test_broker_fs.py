@@ -215,3 +215,73 @@ def test_events_are_deterministic(tree: Path) -> None:
     first = run()
     time.sleep(0.01)
     assert run() == first
+
+
+def test_fifo_never_blocks_even_with_a_writer(tree: Path) -> None:
+    fifo = tree / "lists" / "fifo"
+    os.mkfifo(fifo)
+    inv = _inv(_policy(tree))
+    start = time.monotonic()
+    assert inv.read_file("lists/fifo", 1024) == NOT_FOUND  # no writer: a plain open would block
+    writer = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)  # a writer that never writes
+    try:
+        assert inv.read_file("lists/fifo", 1024) == NOT_FOUND  # a plain read would block
+    finally:
+        os.close(writer)
+    assert time.monotonic() - start < 1
+    assert [e.context["error"] for e in inv.events] == ["not a regular file"] * 2
+
+
+def test_proc_and_sys_files_are_refused_whatever_the_rule(tree: Path) -> None:
+    # /proc/self/environ is the CI job's secrets; a rule covering "/" must not reach it.
+    pol = write_policy(tree, '[[fs.read]]\nid = "everything"\npath = "/"\n')
+    inv = _inv(pol)
+    for path in (
+        "/proc/self/environ",
+        "/proc/self/cmdline",
+        "/sys/kernel/mm/transparent_hugepage/enabled",
+        "/dev/zero",
+    ):
+        assert inv.read_file(path, 1 << 20) == DENIED, path
+    assert {(e.decision, e.rule_id, e.reason_code) for e in inv.events} == {
+        ("deny", "fs.pseudo_files", "fs_pseudo_file_denied")
+    }
+    assert inv.read_file(str(tree / "one.txt"), 1024) == b"one"  # the rule itself works
+
+
+def test_symlink_to_proc_inside_an_allowed_folder_is_denied(tree: Path) -> None:
+    (tree / "lists" / "env").symlink_to("/proc/self/environ")
+    inv = _inv(_policy(tree))
+    assert inv.read_file("lists/env", 1 << 20) == DENIED
+    assert inv.events[0].context["escapes_rule"] == "lists"
+    assert inv.events[0].reason_code == "fs_path_denied"
+
+
+def test_file_growing_while_read_stays_under_the_cap(tree: Path) -> None:
+    grow = tree / "lists" / "grow.txt"
+    grow.write_bytes(b"g" * 1000)
+    stop = threading.Event()
+
+    def append() -> None:
+        with grow.open("ab") as fh:
+            while not stop.is_set():
+                fh.write(b"g" * 65536)
+                fh.flush()
+
+    writer = threading.Thread(target=append)
+    writer.start()
+    try:
+        time.sleep(0.05)
+        pol = write_policy(tree, '[[fs.read]]\nid = "lists"\npath = "lists"\n')
+        inv = _inv(pol)
+        start = time.monotonic()
+        got = inv.read_file("lists/grow.txt", 100_000)
+        assert time.monotonic() - start < 1
+    finally:
+        stop.set()
+        writer.join()
+    # The buffer is the cap: more bytes on disk than it holds is "too small", never more bytes.
+    assert got == TOO_SMALL
+    assert inv.events[0].reason_code == "fs_buffer_too_small"
+    quota = _inv(_policy(tree)).read_file("lists/grow.txt", 1 << 30)
+    assert quota == QUOTA  # the 3000-byte invocation quota holds however large the file grew

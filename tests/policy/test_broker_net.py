@@ -252,3 +252,29 @@ def test_name_resolution_is_inside_the_request_deadline(
     assert time.monotonic() - start < 1.5  # rule says 0.3 s; the lookup takes 3 s
     assert _seen(inv) == [("deny", "local", "net_timeout")]
     assert server.requests == []
+
+
+@pytest.mark.parametrize("path", ["/huge-header", "/many-headers"])
+def test_huge_headers_are_bounded_and_denied(tmp_path: Path, server: Server, path: str) -> None:
+    # http.client holds at most one 64 KiB line and 100 headers; past either, one deny event.
+    inv = _inv(_policy(tmp_path, server.port))
+    start = time.monotonic()
+    assert inv.http_get(f"http://127.0.0.1:{server.port}{path}", 1024) == NOT_FOUND
+    assert time.monotonic() - start < 1.5
+    assert _seen(inv) == [("deny", "local", "net_headers_too_large")]
+
+
+def test_slowloris_headers_are_stopped_by_the_deadline(tmp_path: Path, server: Server) -> None:
+    # Each header byte arrives within the socket timeout; the headers would take 50 s.
+    inv = _inv(_policy(tmp_path, server.port))
+    start = time.monotonic()
+    assert inv.http_get(f"http://127.0.0.1:{server.port}/header-trickle", 1024) == TIMED_OUT
+    assert time.monotonic() - start < 1.5  # rule says 0.3 s
+    assert _seen(inv) == [("deny", "local", "net_timeout")]
+
+
+def test_redirect_is_an_event_naming_where_it_pointed(tmp_path: Path, server: Server) -> None:
+    inv = _inv(_policy(tmp_path, server.port))
+    assert inv.http_get(f"http://127.0.0.1:{server.port}/redirect", 1024) == NOT_FOUND
+    assert inv.events[0].context["location"] == f"http://127.0.0.1:{server.port}/ok"
+    assert server.requests == ["/redirect"]  # never followed, even to an allowed URL
