@@ -310,6 +310,54 @@ def _clock_time_get(
     )
 
 
+MAX_IOVECS = 1024  # POSIX IOV_MAX: one fd_write moves at most this many buffers
+_ERRNO_BADF = 8
+_ERRNO_INVAL = 28
+
+
+def _fd_write(
+    caller: wasmtime.Caller, inv: Invocation, fd: int, iovs: int, n: int, nwritten: int
+) -> int:
+    """WASI fd_write to stdout (1) or stderr (2) as log lines, charged like every host call.
+
+    Replaces wasmtime's own fd_write, which runs without a Caller and so could not be charged:
+    a loop of writes used to live on the wall clock. Bytes past the log budget are counted,
+    not copied.
+    """
+    iovs &= 0xFFFFFFFF
+    n &= 0xFFFFFFFF
+    if fd not in (1, 2):
+        return _ERRNO_BADF
+    if n > MAX_IOVECS:
+        return _ERRNO_INVAL
+    table = _read(caller, inv, "fd_write", iovs, 8 * n, 8 * n)
+    if table is None:
+        return _ERRNO_FAULT
+    spans = [
+        (int.from_bytes(table[i : i + 4], "little"), int.from_bytes(table[i + 4 : i + 8], "little"))
+        for i in range(0, 8 * n, 8)
+    ]
+    total = sum(length for _, length in spans)
+    room = max(inv.max_log_bytes - inv.log_bytes, 0)
+    if not charge_host_call(caller, inv, 8 * n + min(total, room)):
+        return _ERRNO_FAULT
+    parts: list[bytes] = []
+    for ptr, length in spans:
+        part = _read(caller, inv, "fd_write", ptr, length, room)
+        if part is None:
+            return _ERRNO_FAULT
+        parts.append(part)
+        room -= len(part)
+    data = b"".join(parts)
+    inv.log_bytes_wanted += total - len(data)
+    inv.log("info" if fd == 1 else "warning", data)
+    return (
+        _ERRNO_SUCCESS
+        if _write(caller, inv, "fd_write", nwritten, total.to_bytes(4, "little"))
+        else _ERRNO_FAULT
+    )
+
+
 def _random_get(caller: wasmtime.Caller, inv: Invocation, buf: int, length: int) -> int:
     buf &= 0xFFFFFFFF
     length &= 0xFFFFFFFF
@@ -357,6 +405,7 @@ HOST_FUNCTIONS: dict[tuple[str, str], tuple[Signature, Callable[..., Any], Any]]
         _ERRNO_FAULT,
     ),
     (WASI, "random_get"): (([_i32, _i32], [_i32]), _random_get, _ERRNO_FAULT),
+    (WASI, "fd_write"): (([_i32] * 4, [_i32]), _fd_write, _ERRNO_FAULT),
 }
 
 
@@ -372,7 +421,8 @@ def make_linker(engine: wasmtime.Engine, imports: list[tuple[str, str]]) -> wasm
     linker = wasmtime.Linker(engine)
     if any(module == WASI for module, _ in imports):
         linker.define_wasi()
-        linker.allow_shadowing = True  # our deterministic clock and random replace WASI's
+        # Our deterministic clock and random, and a charged fd_write, replace WASI's.
+        linker.allow_shadowing = True
     for key in sorted(set(imports)):
         if key in HOST_FUNCTIONS:
             (params, results), fn, default = HOST_FUNCTIONS[key]
@@ -382,7 +432,10 @@ def make_linker(engine: wasmtime.Engine, imports: list[tuple[str, str]]) -> wasm
 
 
 def wasi_config(inv: Invocation) -> wasmtime.WasiConfig:
-    """A WASI context granting nothing; stdout and stderr become the plugin's log."""
+    """A WASI context granting nothing; stdout and stderr become the plugin's log.
+
+    ``fd_write`` is bomhost's (``_fd_write``, charged); these catch any other WASI write path.
+    """
     cfg = wasmtime.WasiConfig()
     cfg.stdout_custom = lambda data: _wasi_log(inv, "info", data)
     cfg.stderr_custom = lambda data: _wasi_log(inv, "warning", data)
@@ -390,7 +443,5 @@ def wasi_config(inv: Invocation) -> wasmtime.WasiConfig:
 
 
 def _wasi_log(inv: Invocation, level: str, data: bytes) -> int:
-    # No Caller here (wasmtime's own fd_write calls this), so no fuel is charged; the line
-    # and byte caps of log() still bound what is kept (docs/threat-model.md).
     inv.log(level, data)
     return len(data)

@@ -150,6 +150,16 @@ def test_empty_log_loop_runs_out_of_fuel_not_the_clock(tmp_path: Path) -> None:
     ) == 2
 
 
+def test_fd_write_loop_runs_out_of_fuel_not_the_clock(tmp_path: Path) -> None:
+    # WASI's fd_write is bomhost's and charged: a loop of empty writes ends on fuel, in
+    # half a second here; uncharged, the same default fuel lasted 4.7 s of host calls.
+    manifests = [hostile(tmp_path, "fd_write_flood")]
+    started = time.monotonic()
+    out = run(manifests, added("a"), Policy(budgets=Budgets(timeout_ms=10_000)))
+    assert time.monotonic() - started < 2.5
+    assert kinds(out) == [("pkg:npm/a@1.0.0", "out_of_fuel")]
+
+
 def test_log_line_cap_is_one_event_and_keeps_the_answer(tmp_path: Path) -> None:
     out = run([hostile(tmp_path, "log_lines")], added("a"))
     assert out.errors == ()
