@@ -17,11 +17,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BOMHOST) demo --output terminal
 
-## toolchain: Debian's Rust with the wasm32-wasi standard library (works offline)
+## toolchain: Debian's Rust with the wasm32-wasi standard library, and clang with wasi-libc (offline)
 toolchain:
 	bash scripts/install-rust-wasi.sh
+	bash scripts/install-c-wasi.sh
 
-## plugins: build the Rust example plugins to wasm32-wasi
+## plugins: build the Rust and C example plugins to wasm32-wasi
 plugins: toolchain
 	bash scripts/build-plugins.sh
 

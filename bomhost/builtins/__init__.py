@@ -8,8 +8,9 @@ fragment to ``[plugins.NAME]``, so a first-party plugin can never widen another'
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -45,23 +46,41 @@ def is_builtin(plugin: LoadedManifest) -> bool:
     return plugin.path.resolve().parent.parent == ROOT
 
 
-def fragment(plugin: LoadedManifest) -> PluginPolicy:
-    """The plugin's ``policy.toml``, validated as a ``[plugins.NAME]`` table."""
+def fragment(plugin: LoadedManifest, reads: Sequence[Path] = ()) -> PluginPolicy:
+    """The plugin's ``policy.toml``, validated as a ``[plugins.NAME]`` table.
+
+    ``reads``: files the run's own flags name for this plugin (``--osv-db``, a refreshed
+    typosquat list), granted to it alone as extra ``[[fs.read]]`` rules, each for exactly that
+    path; the shipped fragment cannot know them in advance.
+    """
     path = plugin.path.resolve().parent / "policy.toml"
-    raw = read_toml(path, "policy", PolicyError)
+    raw: dict[str, Any] = read_toml(path, "policy", PolicyError)
+    if reads:
+        fs = dict(raw.get("fs", {}))
+        rules = list(fs.get("read", []))
+        rules += [{"id": f"flag-{i}", "path": str(p.absolute())} for i, p in enumerate(reads, 1)]
+        raw = {**raw, "fs": {**fs, "read": rules}}
     try:
         return validate_policy({"plugins": {plugin.name: raw}}, path).plugins[plugin.name]
     except ValidationError as exc:
         raise PolicyError(f"{path}: {first_error(exc)}") from exc
 
 
-def with_fragments(policy: Policy, plugins: Sequence[LoadedManifest]) -> Policy:
+def with_fragments(
+    policy: Policy,
+    plugins: Sequence[LoadedManifest],
+    reads: Callable[[LoadedManifest], Sequence[Path]] = lambda _p: (),
+) -> Policy:
     """``policy`` plus each first-party plugin's fragment as its ``[plugins.NAME]`` table.
 
     The operator's own ``[plugins.NAME]`` table, when there is one, is kept as written and the
     fragment is not used: the operator has the last word on what a plugin may do.
     """
-    extra = {p.name: fragment(p) for p in plugins if is_builtin(p) and p.name not in policy.plugins}
+    extra = {
+        p.name: fragment(p, reads(p))
+        for p in plugins
+        if is_builtin(p) and p.name not in policy.plugins
+    }
     if not extra:
         return policy
     merged = policy.model_copy(update={"plugins": {**policy.plugins, **extra}})

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "plugin": "bomhost.cli.plugin:plugin_group",
     "policy": "bomhost.cli.policy:policy_group",
     "explain": "bomhost.cli.policy:explain_command",
+    "init": "bomhost.cli.init:init_command",
 }
 
 

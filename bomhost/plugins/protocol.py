@@ -125,6 +125,21 @@ class BadResponse(ValueError):
     """The output is not a valid response; the message says why in one line."""
 
 
+class TooManyFindings(BadResponse):
+    """A valid response with more findings than one call may return (``output_too_large``)."""
+
+    def __init__(self, count: int, limit: int) -> None:
+        super().__init__(f"{count} findings, more than the {limit} one call may return")
+        self.count = count
+        self.limit = limit
+
+
+# Findings one call may return, per component it carries (a batch call of n components may
+# return n times as many). The byte caps (1 MiB stdout, max_output_bytes) bound the bytes; this
+# bounds what the report keeps per call, since a short finding is ~60 bytes.
+MAX_FINDINGS_PER_COMPONENT = 1_000
+
+
 _CONFIG = TypeAdapter(dict[str, Any])
 _R = TypeVar("_R", Response, BatchResponse)
 
@@ -220,18 +235,35 @@ def _trim(data: bytes) -> bytes:
 
 
 def decode_response(data: bytes) -> tuple[ResponseFinding, ...]:
-    """Parse a plugin's whole (trimmed) output as one response, or raise ``BadResponse``."""
-    return _decode(data, Response).findings
+    """Parse a plugin's whole (trimmed) output as one response, or raise ``BadResponse``.
+
+    More than ``MAX_FINDINGS_PER_COMPONENT`` findings raise ``TooManyFindings``.
+    """
+    return _capped(_decode(data, Response).findings, MAX_FINDINGS_PER_COMPONENT)
 
 
 def decode_batch_response(data: bytes, sent: frozenset[str]) -> tuple[BatchFinding, ...]:
-    """A batch response whose every finding names a component in ``sent``, or ``BadResponse``."""
-    findings = _decode(data, BatchResponse).findings
+    """A batch response whose every finding names a component in ``sent``, or ``BadResponse``.
+
+    The findings cap is ``MAX_FINDINGS_PER_COMPONENT`` times the number of components sent.
+    """
+    findings = _capped(
+        _decode(data, BatchResponse).findings, MAX_FINDINGS_PER_COMPONENT * max(len(sent), 1)
+    )
     for n, f in enumerate(findings):
         if f.component_purl not in sent:
             raise BadResponse(
                 f"findings.{n}.component_purl {f.component_purl!r} names a component that was not sent"
             )
+    return findings
+
+
+_F = TypeVar("_F", ResponseFinding, BatchFinding)
+
+
+def _capped(findings: tuple[_F, ...], limit: int) -> tuple[_F, ...]:
+    if len(findings) > limit:
+        raise TooManyFindings(len(findings), limit)
     return findings
 
 

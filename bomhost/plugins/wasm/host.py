@@ -88,6 +88,9 @@ class Invocation:
     # The instance's exported memory, set once the runtime has bound the instance: host calls
     # then skip the export lookup (Caller.get) they would otherwise make every time.
     memory: wasmtime.Memory | None = None
+    # MAX_BROKER_REQUESTS per component: a batch call of n components may make n times as
+    # many (protocol/README.md section 8, the budget scaling rule).
+    max_broker_requests: int = MAX_BROKER_REQUESTS
 
     def log(self, level: str, data: bytes) -> None:
         """Keep a line while the log budget lasts; count what was dropped."""
@@ -130,7 +133,7 @@ class Invocation:
                     },
                 )
             )
-        if self.broker_requests > MAX_BROKER_REQUESTS:
+        if self.broker_requests > self.max_broker_requests:
             events.append(
                 SandboxEvent(
                     plugin_name=self.plugin_name,
@@ -138,7 +141,7 @@ class Invocation:
                     decision="deny",
                     rule_id="sandbox.max_broker_requests",
                     reason_code="request_limit",
-                    context={"limit": MAX_BROKER_REQUESTS, "used": self.broker_requests},
+                    context={"limit": self.max_broker_requests, "used": self.broker_requests},
                 )
             )
         return events
@@ -279,7 +282,7 @@ def _brokered(
         base = ctypes.addressof(mem.data_ptr(caller).contents)
         arg = ctypes.string_at(base + p, min(n, max_arg))
         inv.broker_requests += 1
-        if inv.broker_requests > MAX_BROKER_REQUESTS:
+        if inv.broker_requests > inv.max_broker_requests:
             return QUOTA  # one event for the invocation (Invocation.events), none per attempt
         answer = ask(inv.broker, arg.decode("utf-8", "replace"), cap)
         if isinstance(answer, int):
