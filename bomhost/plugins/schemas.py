@@ -18,6 +18,7 @@ from pydantic_core import core_schema
 
 from bomhost.plugins.manifest import V1_EVENTS, PluginManifest
 from bomhost.plugins.protocol import BatchResponse, RequestBatch, RequestV1, RequestV2, Response
+from bomhost.policy.broker import HttpRequest
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 BASE_ID = "https://bomhost.dev/protocol/"
@@ -94,6 +95,12 @@ def schemas() -> dict[str, dict[str, Any]]:
             BatchResponse,
             "response-batch.schema.json",
             'Plugin response, invoke = "batch"',
+            "validation",
+        ),
+        "http-request.schema.json": _schema(
+            HttpRequest,
+            "http-request.schema.json",
+            "bomdrift.http_request argument (WASM host function, protocol 2)",
             "validation",
         ),
     }
