@@ -8,6 +8,7 @@ Rust, so the online/offline comparison tests one against the other. Every reques
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import zipfile
@@ -23,6 +24,7 @@ from packaging.version import InvalidVersion, Version
 MAX_QUERIES = 1000
 
 
+@functools.cache
 def _version(text: str) -> Version | None:
     try:
         return Version(text)

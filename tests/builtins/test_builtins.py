@@ -72,10 +72,16 @@ def test_plugin_list_shows_version_sha256_and_grants() -> None:
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
     digest = hashlib.sha256((KNOWN / "known_malicious.wasm").read_bytes()).hexdigest()
+    osv = hashlib.sha256((ROOT / "bomhost/builtins/osv/osv.wasm").read_bytes()).hexdigest()
     assert [(r["name"], r["sha256"], r["runtime"]) for r in rows] == [
-        ("known-malicious", digest, "wasm")
+        ("known-malicious", digest, "wasm"),
+        ("osv", osv, "wasm"),
     ]
     assert "budget timeout_ms = 1000" in rows[0]["grants"]
+    # the OSV plugin reaches the OSV API and nothing else
+    assert [g for g in rows[1]["grants"] if g.startswith(("POST", "GET", "read"))] == [
+        "POST/GET https://api.osv.dev:443"
+    ]
     text = bomhost("plugin", "list").stdout
     assert f"builtin:known-malicious  {rows[0]['version']}  sha256 {digest}" in text
 

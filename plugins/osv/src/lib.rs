@@ -32,6 +32,9 @@ use serde_json::{json, Value};
 const DEFAULT_BASE_URL: &str = "https://api.osv.dev";
 /// The largest dump or response this plugin accepts into memory.
 const MAX_READ: usize = 1 << 30;
+/// The first buffer for a querybatch answer: 1,000 results of ~40 advisory ids each fit, so the
+/// POST is not sent twice (a too-small buffer means asking again).
+const QUERYBATCH_BUFFER: usize = 16 << 20;
 
 #[link(wasm_import_module = "bomdrift")]
 extern "C" {
@@ -40,9 +43,10 @@ extern "C" {
 }
 
 /// `bomdrift.http_request` with a buffer doubled on -4 (too small), as the SDK's wrappers do.
-fn http_request(request: &Value) -> Result<Vec<u8>, i64> {
+/// A retry sends the request again, so `first_cap` should fit the usual answer.
+fn http_request(request: &Value, first_cap: usize) -> Result<Vec<u8>, i64> {
     let req = request.to_string();
-    let mut cap = 256 * 1024;
+    let mut cap = first_cap;
     loop {
         let mut buf: Vec<u8> = Vec::with_capacity(cap);
         let n = unsafe { host_http_request(req.as_ptr(), req.len(), buf.as_mut_ptr(), cap) };
@@ -358,7 +362,7 @@ fn online(base: &str, queries: &[Query]) -> (Vec<Vec<String>>, HashMap<String, V
         "method": "POST", "url": url,
         "headers": [["content-type", "application/json"]],
         "body": body.to_string(),
-    }))
+    }), QUERYBATCH_BUFFER)
     .unwrap_or_else(|code| fail(&format!("osv: POST {} failed: {} ({})", url, host_error(code), code)));
     let answer: Value = serde_json::from_slice(&answer)
         .unwrap_or_else(|e| fail(&format!("osv: POST {}: answer is not JSON: {}", url, e)));
@@ -377,7 +381,7 @@ fn online(base: &str, queries: &[Query]) -> (Vec<Vec<String>>, HashMap<String, V
     let mut failed = 0;
     for id in &unique {
         let url = format!("{}/v1/vulns/{}", base, encode_path(id));
-        let record = http_request(&json!({"method": "GET", "url": url}))
+        let record = http_request(&json!({"method": "GET", "url": url}), 256 * 1024)
             .ok()
             .and_then(|body| serde_json::from_slice::<Record>(&body).ok());
         match record {
