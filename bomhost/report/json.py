@@ -10,7 +10,13 @@ Shape (keys in this order)::
         "version_directions": [{"component", "before", "after", "direction"}],  # bomhost
         "hash_changed": [{"before", "after", "algorithms"}]                      # bomhost
       },
-      "enrichment": {"plugin_findings": [...], "plugin_errors": [...]},
+      "enrichment": {
+        "vulns": {purl: [VulnRef]}, "typosquats": [...], "version_jumps": [...],
+        "maintainer_age": [...], "license_violations": [...],        # bomdrift, always
+        "recently_published", "deprecated", "maintainer_set_changed",  # bomdrift, when non-empty
+        "plugin_findings": [...],                                       # bomdrift's, every finding
+        "plugin_errors": [...]                                          # bomhost
+      },
       "summary": {...}, "gates": [...], "warnings": [...],
       "sandbox": {"events": [...], "stats": {...}, "logs": [...]},
       "old": SbomInfo, "new": SbomInfo, "bomhost_version": "...", "generated_at": "..."
@@ -19,8 +25,11 @@ Shape (keys in this order)::
 ``version_directions[i]`` describes ``version_changed[i]``: a separate, index-aligned list keeps
 bomdrift's pair shape byte-for-byte (consumers index ``[0]``/``[1]``) while still letting a jq user
 write ``.changes.version_directions[] | select(.direction == "downgrade")`` without pairing up two
-arrays. bomdrift's own enrichers (vulns, typosquats, ...) are not emitted: bomhost does not run them,
-and an empty ``vulns`` would read as "checked, nothing found".
+arrays. bomdrift's signal keys are built from the signal findings' ``data`` by kind
+(:mod:`bomhost.report.signals`), written as bomdrift writes them even when empty (``vulns`` is
+``{}`` after ``--no-osv``, as in bomdrift), with ``vulns`` keys sorted (bomdrift's HashMap order is
+arbitrary). ``plugin_findings`` keeps every finding, signal ones too (their ``data`` included):
+it is what ``bomhost baseline`` and ``load_report`` read back.
 
 Pretty-printed like serde_json's ``to_string_pretty`` (2-space indent, ``": "``, UTF-8 unescaped)
 plus a trailing newline. ``parse_report``/``load_report`` read it back into the exact ``Report``.
@@ -39,6 +48,7 @@ from pydantic import ValidationError
 from bomhost.errors import ReportError
 from bomhost.model import Component, Finding
 from bomhost.report.model import Report
+from bomhost.report.signals import ALWAYS, OPTIONAL, collect, enrichment_json
 from bomhost.report.summary import summarize
 
 
@@ -168,6 +178,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             ],
         },
         "enrichment": {
+            **enrichment_json(collect(report)),
             "plugin_findings": [_finding(f) for f in report.enrichment.plugin_findings],
             "plugin_errors": [e.model_dump(mode="json") for e in report.enrichment.plugin_errors],
             **_vex_keys(report),
@@ -242,6 +253,12 @@ def _to_model_shape(doc: dict[str, Any]) -> dict[str, Any]:
         for pair in changes.get("license_changed", [])
     ]
     shaped = {k: v for k, v in doc.items() if k != "summary"}
+    enrichment = doc.get("enrichment")
+    if isinstance(enrichment, dict):
+        # The signal keys are derived from plugin_findings' data: rebuilt, never read back.
+        shaped["enrichment"] = {
+            k: v for k, v in enrichment.items() if k not in ALWAYS and k not in OPTIONAL
+        }
     shaped["changes"] = {
         "added": changes.get("added", []),
         "removed": changes.get("removed", []),

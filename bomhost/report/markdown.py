@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from bomhost.model import Component, Severity
 from bomhost.report.forge import footer as forge_footer
 from bomhost.report.model import Report
+from bomhost.report.signals import Entry, Signals, collect, is_signal, severity_rank
 from bomhost.report.summary import (
     Summary,
     changed_digests,
@@ -112,6 +113,14 @@ class _Section:
 # Which buckets keep their rows longest when the comment must be cut: what a reviewer must act
 # on first, the bulk churn last.
 _PRIORITY = (
+    "vulns",
+    "typosquats",
+    "license_violations",
+    "maintainer_age",
+    "recently_published",
+    "deprecated",
+    "maintainer_set_changed",
+    "version_jumps",
     "plugin_findings",
     "hash_changed",
     "license_changed",
@@ -201,6 +210,10 @@ def _sections(report: Report, summary: Summary) -> list[_Section]:
         group = _table(["Ecosystem", "Name", "Before", "After", "Direction"], rows)
         teaser = f"⚠️ {summary.downgrades} downgrade(s)" if summary.downgrades else None
         sections.append(_Section("version_changed", "Version changed", teaser, "", [group]))
+    signals = collect(report)
+    violations = _signal_section("license_violations", signals)
+    if violations is not None:
+        sections.append(violations)
     if changes.license_changed:
         rows = (
             [
@@ -237,9 +250,24 @@ def _sections(report: Report, summary: Summary) -> list[_Section]:
         sections.append(
             _Section("hash_changed", "Hash changed (same version)", None, intro, [group])
         )
-    if enrichment.plugin_findings:
+    vulns = _vuln_section(signals)
+    if vulns is not None:
+        sections.append(vulns)
+    for key in (
+        "typosquats",
+        "version_jumps",
+        "maintainer_age",
+        "recently_published",
+        "deprecated",
+        "maintainer_set_changed",
+    ):
+        section = _signal_section(key, signals)
+        if section is not None:
+            sections.append(section)
+    plain = [f for f in enrichment.plugin_findings if not is_signal(f)]
+    if plain:
         by_plugin: dict[str, list[str]] = {}
-        for f in enrichment.plugin_findings:
+        for f in plain:
             line = (
                 # bomdrift's row: "- <badge> · `purl` · kind — message (`rule_id`)".
                 f"- {_SEVERITY_BADGE[f.severity]} · {_tick(f.component_purl)} · {_text(f.kind)}"
@@ -289,16 +317,197 @@ def _sections(report: Report, summary: Summary) -> list[_Section]:
     return sections
 
 
-def _summary_table(summary: Summary, vex_suppressed: int = 0) -> str:
+_WHY = "https://metbcy.github.io/bomdrift/"
+
+# key -> (title, intro, header, cells): bomdrift's section for each signal (render/markdown.rs),
+# with bomhost's escaping. Cells read the bomdrift entry built from the finding's data.
+_SIGNAL_SECTIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "license_violations": (
+        "License violations",
+        "One or more changed components have a license that the configured policy disallows. "
+        "Review the matched rule and either update the component, exempt it via an explicit "
+        f"baseline entry, or relax the policy. [Why this matters]({_WHY}license-policy.html)\n\n",
+        ("Ecosystem", "Name", "Version", "License", "Rule"),
+    ),
+    "typosquats": (
+        "Possible typosquats",
+        "These newly added dependencies have names similar to popular packages. High "
+        "similarity does not prove malicious intent — investigate the package source before "
+        f"merging. [Why this matters]({_WHY}enrichers/typosquat.html)\n\n",
+        ("Ecosystem", "Name", "Version", "Similar to", "Similarity"),
+    ),
+    "version_jumps": (
+        "Multi-major version jumps",
+        "These dependencies crossed two or more major versions in a single diff. Multi-major "
+        "bumps can hide takeover swaps, namespace reuse, or large refactors that bypass the "
+        "SemVer signals reviewers usually rely on. Confirm the upgrade is intentional and the "
+        f"source matches. [Why this matters]({_WHY}enrichers/version-jump.html)\n\n",
+        ("Ecosystem", "Name", "Before", "After", "Major bump"),
+    ),
+    "maintainer_age": (
+        "Young maintainers (added deps)",
+        "The top contributor to each repository below opened their first commit recently, the "
+        "early signal of an xz-style takeover. Investigate the maintainer's history before "
+        f"merging. [Why this matters]({_WHY}enrichers/maintainer-age.html)\n\n",
+        ("Ecosystem", "Name", "Version", "Top contributor", "Days since first commit"),
+    ),
+    "recently_published": (
+        "Recently published (added deps)",
+        "These newly added dependencies were published to their registry within the "
+        "configured threshold (default 14 days). Recent publishes correlate with takeover "
+        f"swaps and namespace-reuse attacks. [Why this matters]({_WHY}enrichers/registry.html)\n\n",
+        ("Ecosystem", "Name", "Version", "Published", "Days"),
+    ),
+    "deprecated": (
+        "Deprecated upstream",
+        "These dependencies are flagged deprecated or yanked by their package registry. "
+        f"[Why this matters]({_WHY}enrichers/registry.html)\n\n",
+        ("Ecosystem", "Name", "Version", "Message"),
+    ),
+    "maintainer_set_changed": (
+        "Maintainer set changed (npm)",
+        "These npm dependencies have a different set of maintainers compared to the previous "
+        "version. New publish-rights are a classic takeover-attack precursor. "
+        f"[Why this matters]({_WHY}enrichers/registry.html)\n\n",
+        ("Name", "Before", "After", "Added", "Removed"),
+    ),
+}
+
+
+def _v(value: object) -> str:
+    return _text("" if value is None else str(value))
+
+
+def _two(value: object) -> str:
+    return f"{value:.2f}" if isinstance(value, int | float) else _v(value)
+
+
+def _signal_cells(key: str, e: Entry) -> list[str]:
+    c, d = e.component, e.value
+    name = [_text(c.ecosystem), _code(display_name(c))]
+    if key == "license_violations":
+        return [
+            *name,
+            _text(c.version),
+            _code(str(d.get("license", ""))),
+            _v(d.get("matched_rule")),
+        ]
+    if key == "typosquats":
+        return [*name, _text(c.version), _code(str(d.get("closest", ""))), _two(d.get("score"))]
+    if key == "version_jumps":
+        before = e.before.version if e.before else ""
+        bump = f"{_v(d.get('before_major'))} → {_v(d.get('after_major'))}"
+        return [*name, _text(before), _text(c.version), bump]
+    if key == "maintainer_age":
+        return [
+            *name,
+            _text(c.version),
+            _code(str(d.get("top_contributor", ""))),
+            _v(d.get("days_old")),
+        ]
+    if key == "recently_published":
+        return [*name, _text(c.version), _v(d.get("published_at")), _v(d.get("days_old"))]
+    if key == "deprecated":
+        message = d.get("message")
+        return [
+            *name,
+            _text(c.version),
+            _v(message) if message is not None else "(deprecated upstream)",
+        ]
+    before = e.before.version if e.before else ""
+    added = d.get("added")
+    removed = d.get("removed")
+    return [
+        _code(display_name(c)),
+        _text(before),
+        _text(c.version),
+        ", ".join(_v(x) for x in added) if isinstance(added, list) and added else "(none)",
+        ", ".join(_v(x) for x in removed) if isinstance(removed, list) and removed else "(none)",
+    ]
+
+
+def _signal_section(key: str, signals: Signals) -> _Section | None:
+    entries = signals.of(key)
+    if not entries:
+        return None
+    title, intro, header = _SIGNAL_SECTIONS[key]
+    teaser = None
+    if key == "typosquats":
+        top = max(entries, key=lambda e: e.value.get("score") or 0)
+        teaser = (
+            f"top similarity: {_two(top.value.get('score'))} "
+            f"({_text(top.component.name)} → {_v(top.value.get('closest'))})"
+        )
+    group = _table(header, (_signal_cells(key, e) for e in entries))
+    return _Section(key, title, teaser, intro, [group])
+
+
+def _vuln_section(signals: Signals) -> _Section | None:
+    by_purl = signals.vulns()
+    if not by_purl:
+        return None
+    rows: list[tuple[int, Component, list[str]]] = []
+    for refs in by_purl.values():
+        c = refs[0].component
+        values = sorted(
+            (e.value for e in refs),
+            key=lambda v: (-severity_rank(v.get("severity")), str(v.get("id"))),
+        )
+        cells = []
+        for v in values:
+            rid = str(v.get("id", ""))
+            cell = f"{_code(rid)} {_v(v.get('severity'))}"
+            if v.get("epss_score") is not None:
+                cell += f" · EPSS {_two(v.get('epss_score'))}"
+            if v.get("kev") is True:
+                cell += " · **KEV**"
+            cells.append(cell)
+        top = max(severity_rank(v.get("severity")) for v in values)
+        rows.append((top, c, [*_name_cells(c), _text(c.version), ", ".join(cells)]))
+    rows.sort(key=lambda r: (-r[0], r[1].ecosystem, r[1].name))
+    first = sorted(
+        (e.value for e in by_purl[rows[0][1].display_id]),
+        key=lambda v: (-severity_rank(v.get("severity")), str(v.get("id"))),
+    )[0]
+    teaser = f"top severity: {_v(first.get('severity'))} ({_v(first.get('id'))})"
+    intro = (
+        "Advisories per OSV (ids are OSV's; see https://osv.dev/vulnerability/ID). Severity is "
+        "the advisory's GHSA label, else its highest CVSS score; `NONE` does not trip "
+        f"`--fail-on critical-cve`. [Why this matters]({_WHY}enrichers/osv-cve.html)\n\n"
+    )
+    group = _table(["Ecosystem", "Name", "Version", "Advisories"], (r[2] for r in rows))
+    return _Section("vulns", "Vulnerabilities (added/upgraded deps)", teaser, intro, [group])
+
+
+def _summary_table(
+    summary: Summary,
+    signals: Signals | None = None,
+    plain: int | None = None,
+    vex_suppressed: int = 0,
+) -> str:
     rows = [
         ("Added", summary.added),
         ("Removed", summary.removed),
         ("Version changed", summary.version_changed),
         ("License changed", summary.license_changed),
         ("Hash changed", summary.hash_changed),
-        ("Plugin findings", summary.plugin_findings),
+        ("Plugin findings", summary.plugin_findings if plain is None else plain),
         ("Plugin errors", summary.plugin_errors),
     ]
+    if signals is not None:
+        # bomdrift's signal rows, each only when it found something, before the plugin rows.
+        extra = [
+            ("Vulnerabilities", signals.vuln_count()),
+            ("Possible typosquats", len(signals.of("typosquats"))),
+            ("Multi-major version jumps", len(signals.of("version_jumps"))),
+            ("Young maintainers", len(signals.of("maintainer_age"))),
+            ("License violations", len(signals.of("license_violations"))),
+            ("Recently published", len(signals.of("recently_published"))),
+            ("Deprecated", len(signals.of("deprecated"))),
+            ("Maintainer set changed", len(signals.of("maintainer_set_changed"))),
+        ]
+        at = next(i for i, (label, _n) in enumerate(rows) if label == "Plugin findings")
+        rows[at:at] = [(label, n) for label, n in extra if n]
     if summary.downgrades:
         rows.insert(3, ("⚠️ Downgrades", summary.downgrades))
     if summary.sandbox_denials:
@@ -365,21 +574,27 @@ def render_markdown(
     ``view`` "summary" keeps the gates and the counts table only; "findings" drops the
     added/removed/version-changed lists (bomdrift's --summary-only and --findings-only).
     """
+    if style == "bomdrift":
+        from bomhost.report.markdown_bomdrift import render_bomdrift_markdown
+
+        return render_bomdrift_markdown(report, view=view)
     summary = summarize(report)
     vex = report.enrichment.vex_suppressed_count
+    signals = collect(report)
+    plain = sum(1 for f in report.enrichment.plugin_findings if not is_signal(f))
     head = "## SBOM diff\n\n" + _gates(report)
     footer = forge_footer(report.forge) + f"<sub>bomhost {_text(report.bomhost_version)}</sub>\n"
     sections = _sections(report, summary)
     if sections and view == "summary":
-        return head + _summary_table(summary, vex) + footer
+        return head + _summary_table(summary, signals, plain, vex) + footer
     if sections and view == "findings":
         sections = [s for s in sections if s.key not in _CHANGE_LISTS]
         if not sections:
-            return head + _summary_table(summary, vex) + "_No findings._\n\n" + footer
+            return head + _summary_table(summary, signals, plain, vex) + "_No findings._\n\n" + footer
     if not sections:
         return head + "_No dependency changes._\n\n" + footer
 
-    table = _summary_table(summary, vex)
+    table = _summary_table(summary, signals, plain, vex)
     full = head + table + "".join(_render_section(s) for s in sections) + footer
     if _width(full) <= max_chars:
         return full
