@@ -590,7 +590,9 @@ def render_markdown(
     if sections and view == "findings":
         sections = [s for s in sections if s.key not in _CHANGE_LISTS]
         if not sections:
-            return head + _summary_table(summary, signals, plain, vex) + "_No findings._\n\n" + footer
+            return (
+                head + _summary_table(summary, signals, plain, vex) + "_No findings._\n\n" + footer
+            )
     if not sections:
         return head + "_No dependency changes._\n\n" + footer
 

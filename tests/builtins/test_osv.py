@@ -321,3 +321,55 @@ def test_the_module_is_the_built_crate_and_matches_its_pin() -> None:
 @pytest.mark.parametrize("flag", ["--osv-db"])
 def test_the_flag_is_documented_in_help(flag: str) -> None:
     assert flag in bomhost("diff", "--help").stdout
+
+
+def test_sarif_has_one_cve_result_per_advisory_at_the_after_sbom(tmp_path: Path) -> None:
+    # What Code Scanning shows: bomdrift's bomdrift.cve results, worst first per component,
+    # pointing at the after SBOM as given (relative, so it resolves against the checkout).
+    import shutil
+
+    shutil.copy(NEW, tmp_path / "new.cdx.json")
+    shutil.copy(OLD, tmp_path / "old.cdx.json")
+    proc = bomhost(
+        "diff",
+        "new.cdx.json",
+        "old.cdx.json",
+        "--plugin",
+        "builtin:osv",
+        "--osv-db",
+        DUMP,
+        "--output",
+        "sarif",
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    run = json.loads(proc.stdout)["runs"][0]
+    cves = [r for r in run["results"] if r["ruleId"] == "bomdrift.cve"]
+    assert [(r["properties"]["purl"], r["properties"]["advisoryId"]) for r in cves] == [
+        (purl, vid) for purl, vid, _sev, _aliases in EXPECTED_SARIF_ORDER
+    ]
+    werkzeug = next(r for r in cves if r["properties"]["advisoryId"] == "PYSEC-2023-221")
+    assert werkzeug["level"] == "error"
+    assert werkzeug["message"]["text"] == (
+        "PYSEC-2023-221 (HIGH) affects pkg:pypi/werkzeug@2.2.2. "
+        "Review the advisory and update or pin a patched version."
+    )
+    identity = b"bomdrift.cve|pkg:pypi/werkzeug@2.2.2|PYSEC-2023-221"
+    assert werkzeug["partialFingerprints"] == {
+        "primaryHash/v1": hashlib.sha256(identity).hexdigest()
+    }
+    assert werkzeug["locations"] == [
+        {"physicalLocation": {"artifactLocation": {"uri": "old.cdx.json"}}}
+    ]
+    assert {r["level"] for r in cves if r["properties"]["severity"] != "HIGH"} == {"warning"}
+    # No signal finding is repeated as a generic bomdrift.plugin result.
+    assert [r for r in run["results"] if r["ruleId"] == "bomdrift.plugin"] == []
+
+
+# bomdrift's SARIF order: per component, worst severity first, then by id.
+_RANK = {"NONE": 0, "LOW": 1, "MEDIUM": 2, "HIGH": 3, "CRITICAL": 4}
+EXPECTED_SARIF_ORDER = [
+    row
+    for purl in dict.fromkeys(r[0] for r in EXPECTED)
+    for row in sorted((r for r in EXPECTED if r[0] == purl), key=lambda r: (-_RANK[r[2]], r[1]))
+]

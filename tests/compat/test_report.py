@@ -37,7 +37,9 @@ def test_sarif_plugin_results_as_bomdrift(setup: tuple[Path, Path, Path]) -> Non
     banned = results[0]
     assert banned["level"] == "error"
     assert banned["message"]["text"] == f"{PLUGIN} (banned): left-pad is banned"
-    assert banned["locations"] == [{"physicalLocation": {"artifactLocation": {"uri": "sbom"}}}]
+    # A real artifact location: the after SBOM (absolute here, so a file:// URI).
+    uri = Path(new).resolve().as_uri()
+    assert banned["locations"] == [{"physicalLocation": {"artifactLocation": {"uri": uri}}}]
     identity = f"bomdrift.plugin|{PLUGIN}|{purl}|banned/left-pad".encode()
     assert banned["partialFingerprints"] == {"primaryHash/v1": hashlib.sha256(identity).hexdigest()}
     assert banned["properties"] == {

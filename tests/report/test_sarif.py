@@ -54,7 +54,10 @@ def test_plugin_findings_match_bomdrift_exactly() -> None:
     assert [r["level"] for r in plugin] == ["error", "warning", "note"]
     first = plugin[0]
     assert first["message"]["text"] == "banned-packages (banned): left-pad is banned"
-    assert first["locations"] == [{"physicalLocation": {"artifactLocation": {"uri": "sbom"}}}]
+    # The after SBOM as given on the command line (bomdrift writes the placeholder "sbom").
+    assert first["locations"] == [
+        {"physicalLocation": {"artifactLocation": {"uri": "new.cdx.json"}}}
+    ]
     expected = _sha256("bomdrift.plugin|banned-packages|pkg:npm/left-pad@1.3.0|banned/left-pad")
     assert first["partialFingerprints"] == {"primaryHash/v1": expected}
     assert first["properties"] == {
@@ -98,10 +101,20 @@ def test_rules_are_stable_and_results_point_at_them() -> None:
     rules = doc["runs"][0]["tool"]["driver"]["rules"]
     rule_ids = [r["id"] for r in rules]
 
+    # bomdrift's ten rules in its order (render/sarif/rules.rs), then bomhost's own.
     assert rule_ids == [
+        "bomdrift.cve",
+        "bomdrift.typosquat",
+        "bomdrift.version-jump",
+        "bomdrift.young-maintainer",
         "bomdrift.license-change",
-        "bomhost.hash-changed",
+        "bomdrift.license-violation",
+        "bomdrift.recently-published",
+        "bomdrift.deprecated",
+        "bomdrift.maintainer-set-changed",
         "bomdrift.plugin",
+        "bomhost.hash-changed",
+        "bomhost.downgrade",
         "bomhost.plugin-error",
     ]
     for result in doc["runs"][0]["results"]:
@@ -118,10 +131,11 @@ def test_sandbox_denials_and_plain_churn_are_not_results() -> None:
     assert sorted({r["ruleId"] for r in doc["runs"][0]["results"]}) == [
         "bomdrift.license-change",
         "bomdrift.plugin",
+        "bomhost.downgrade",
         "bomhost.hash-changed",
         "bomhost.plugin-error",
     ]
-    assert len(doc["runs"][0]["results"]) == 6
+    assert len(doc["runs"][0]["results"]) == 7
 
 
 def test_fingerprints_survive_a_changed_error_message() -> None:
