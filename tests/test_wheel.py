@@ -92,3 +92,30 @@ def test_the_demo_runs_from_the_installed_wheel_alone(wheel: Path, tmp_path: Pat
     found = {(f["plugin_name"], f["kind"]) for f in report["enrichment"]["plugin_findings"]}
     assert found == {("banned-packages", "banned"), ("banned-packages-wasm", "banned")}
     assert report["enrichment"]["plugin_errors"] == []
+
+
+def test_wheel_and_sdist_pass_twine_check_and_carry_builtins_and_templates(wheel: Path) -> None:
+    dists = sorted(wheel.parent.iterdir())
+    assert sorted(d.suffix for d in dists) == [".gz", ".whl"]  # the sdist and the wheel
+    proc = subprocess.run(
+        [sys.executable, "-m", "twine", "check", "--strict", *map(str, dists)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with zipfile.ZipFile(wheel) as z:
+        names = set(z.namelist())
+    # First-party plugins: each an ordinary plugin (manifest, module, policy fragment).
+    for folder in sorted((ROOT / "bomhost" / "builtins").iterdir()):
+        if (folder / "plugin.toml").is_file():
+            shipped = {n for n in names if n.startswith(f"bomhost/builtins/{folder.name}/")}
+            files = [f for f in folder.iterdir() if f.suffix in (".toml", ".wasm", ".py")]
+            assert {f"bomhost/builtins/{folder.name}/{f.name}" for f in files} <= shipped
+    # What `bomhost init` writes.
+    for name in ("bomdrift.toml", "sbom-diff.yml", "bomhost-suppress.yml"):
+        assert f"bomhost/ci/templates/{name}" in names
+    [metadata] = [n for n in names if n.endswith(".dist-info/METADATA")]
+    with zipfile.ZipFile(wheel) as z:
+        meta = z.read(metadata).decode()
+    assert "Requires-Python: >=3.11" in meta
+    assert "Entry-points" not in meta  # console script is in entry_points.txt
+    assert any(n.endswith(".dist-info/entry_points.txt") for n in names)

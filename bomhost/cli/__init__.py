@@ -19,6 +19,7 @@ from bomhost import __version__
 COMMANDS: dict[str, str] = {
     "baseline": "bomhost.cli.baseline:baseline_group",
     "ci": "bomhost.cli.ci:ci_group",
+    "completion": "bomhost.cli.completion:completion_command",
     "demo": "bomhost.cli.demo:demo_command",
     "diff": "bomhost.cli.diff:diff_command",
     "plugin": "bomhost.cli.plugin:plugin_group",

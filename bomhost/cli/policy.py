@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -13,6 +15,22 @@ from bomhost.policy.load import load_policy
 from bomhost.policy.presets import PRESETS, preset_text
 
 
+def _renamed(old: str, new: str, why: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A hidden option under an old name that says what it is called now, and why.
+
+    Option names mean one thing in every bomhost subcommand (bomdrift's meanings, as ``diff``
+    has them): ``--output`` a report format, ``--output-file`` a path, ``--format`` the input
+    SBOM format. These commands once used ``--format`` / ``--output`` otherwise.
+    """
+
+    def fail(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        if value is not None:
+            raise UsageError(f"{ctx.command_path}: {old} is now {new} ({why} in bomhost)")
+
+    name = "renamed_" + old.lstrip("-").replace("-", "_")  # its own name: never a real option's
+    return click.option(old, name, hidden=True, expose_value=False, callback=fail, default=None)
+
+
 @click.group("policy")
 def policy_group() -> None:
     """Sandbox policies: start from a preset, check one before CI uses it."""
@@ -21,12 +39,14 @@ def policy_group() -> None:
 @policy_group.command("template")
 @click.option("--preset", type=click.Choice(PRESETS), default="strict", show_default=True)
 @click.option(
-    "--output",
+    "--output-file",
     "-o",
+    "output",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write here instead of stdout (an existing file is kept unless --force).",
 )
-@click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
+@click.option("--force", is_flag=True, help="Overwrite --output-file if it exists.")
+@_renamed("--output", "--output-file PATH", "--output names a report format")
 def template_command(preset: str, output: Path | None, force: bool) -> int:
     """Print a commented policy to start from (relative paths start at the file's folder)."""
     text = preset_text(preset)
@@ -44,7 +64,10 @@ def template_command(preset: str, output: Path | None, force: bool) -> int:
 
 @policy_group.command("lint")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--output", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@_renamed("--format", "--output text|json", "--format names an input format")
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
 def lint_command(file: Path, fmt: str, strict: bool) -> int:
     """Check a policy: errors exit 1; warnings exit 0 unless --strict."""
@@ -64,7 +87,10 @@ def lint_command(file: Path, fmt: str, strict: bool) -> int:
     type=click.Path(path_type=Path),
     help="The policy the run used: the answer then quotes the rule as written.",
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--output", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@_renamed("--format", "--output text|json", "--format names an input format")
 def explain_command(
     report: Path | None,
     event_index: int | None,

@@ -191,7 +191,7 @@ def test_cli_reads_the_report_and_quotes_the_policy(
     out = capsys.readouterr().out
     assert "event:        deny data fs_quota_exceeded" in out
     assert 'fs.read[0]: path = "data", max_bytes_per_invocation = 100' in out
-    assert run(["explain", "--event-json", events[3].model_dump_json(), "--format", "json"]) == 0
+    assert run(["explain", "--event-json", events[3].model_dump_json(), "--output", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["event"]["reason_code"] == "net_port_denied"
     # The suggested grant is scoped to the plugin that asked, never to every plugin.

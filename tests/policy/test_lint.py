@@ -106,7 +106,7 @@ def test_cli_exit_codes_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert run(["policy", "lint", str(warn)]) == 0
     assert run(["policy", "lint", str(warn), "--strict"]) == 1
     capsys.readouterr()
-    assert run(["policy", "lint", str(bad), "--format", "json"]) == 1
+    assert run(["policy", "lint", str(bad), "--output", "json"]) == 1
     doc = json.loads(capsys.readouterr().out)
     assert doc["errors"] == 1
     assert doc["diagnostics"][0]["where"] == "budgets.fule"
@@ -118,9 +118,9 @@ def test_template_writes_a_preset_and_keeps_existing_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "p.toml"
-    assert run(["policy", "template", "--preset", "dev", "--output", str(out)]) == 0
+    assert run(["policy", "template", "--preset", "dev", "--output-file", str(out)]) == 0
     assert out.read_text() == (ROOT / "policies" / "dev.toml").read_text()
-    assert run(["policy", "template", "--preset", "strict", "--output", str(out)]) == 1
+    assert run(["policy", "template", "--preset", "strict", "--output-file", str(out)]) == 1
     assert "exists" in capsys.readouterr().err
     assert out.read_text() == (ROOT / "policies" / "dev.toml").read_text()
     assert run(["policy", "template", "--preset", "balanced"]) == 0
