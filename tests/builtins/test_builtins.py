@@ -80,7 +80,7 @@ def test_plugin_list_shows_version_sha256_and_grants() -> None:
     assert "budget timeout_ms = 1000" in rows[0]["grants"]
     # the OSV plugin reaches the OSV API and nothing else
     assert [g for g in rows[1]["grants"] if g.startswith(("POST", "GET", "read"))] == [
-        "POST/GET https://api.osv.dev:443"
+        "POST/GET https://api.osv.dev:443 (cached 86400 s)"
     ]
     text = bomhost("plugin", "list").stdout
     assert f"builtin:known-malicious  {rows[0]['version']}  sha256 {digest}" in text
