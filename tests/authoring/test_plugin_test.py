@@ -82,6 +82,11 @@ def _contract_case(tmp_path: Path, body: str) -> Path:
     (tmp_path / "plugin.toml").write_text(
         f'[plugin]\nname = "contract-c"\nexec = "{CONTRACT_C}"\n', encoding="utf-8"
     )
+    # The contract plugin imports every broker function; its policy grants them (no rules).
+    (tmp_path / "policy.toml").write_text(
+        '[plugins.contract-c.imports]\nextend = ["bomdrift.read_file", "bomdrift.http_get", "bomdrift.http_request"]\n',
+        encoding="utf-8",
+    )
     (tmp_path / "cases").mkdir()
     (tmp_path / "cases" / "c.toml").write_text(body, encoding="utf-8")
     return tmp_path / "plugin.toml"

@@ -812,6 +812,16 @@ static BH_UNUSED void bh_raw(bh_out *out, const char *bytes, size_t len) {
     out->raw = 1;
 }
 
+/* A malloc'ed JSON string literal for s (quotes included, escaped), for building request
+ * bodies such as bh_http_request's; "null" for NULL. */
+static BH_UNUSED char *bh_json_string(const char *s) {
+    if (!s) return strdup("null");
+    bh_out buf = {0};
+    bh__put_str(&buf, s);
+    bh__put(&buf, "", 1); /* the NUL */
+    return buf.oom ? NULL : buf.buf;
+}
+
 /* A malloc'ed, formatted string (vsnprintf), or NULL when out of memory. */
 static BH_UNUSED __attribute__((format(printf, 1, 2))) char *bh_printf(const char *fmt, ...) {
     va_list ap;

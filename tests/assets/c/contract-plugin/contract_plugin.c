@@ -4,7 +4,8 @@
  *
  * finding-N: N findings | none: no findings | garbage: not JSON | badshape: a finding without
  * its fields | crash: a trap | sleep: a busy loop until the wall-clock budget stops it |
- * flood: 8 MiB of output.
+ * flood: 8 MiB of output | post: an http_request POST of the purl to config.url, one finding
+ * (kind "http") whose message is the answer's body, or "error <code>".
  *
  * A batch request is answered item by item by the SDK (each finding names its item); the first
  * item that crashes, sleeps or writes garbage does so for the whole call, and `stranger` adds a
@@ -23,6 +24,19 @@ static void finding(bh_out *out, const char *owner, int i, const char *purl) {
 static void spin(void) {
     volatile uint64_t x = 1;
     for (;;) x = x * 6364136223846793005ULL + 1;
+}
+
+/* POST the purl (as text) to url with bomdrift.http_request: one finding, kind "http", whose
+ * message is the answer's body or "error <code>". */
+static void post(bh_out *out, const char *purl, const char *url) {
+    char *request = bh_printf(
+        "{\"method\":\"POST\",\"url\":%s,\"headers\":[[\"Content-Type\",\"text/plain\"]],"
+        "\"body\":%s}",
+        bh_json_string(url ? url : ""), bh_json_string(purl));
+    char *body;
+    int64_t n = bh_http_request(request, &body);
+    char *message = n >= 0 ? body : bh_printf("error %lld", (long long)n);
+    bh_finding(out, "http", BH_INFO, "test/http", message);
 }
 
 static void behave(const bh_call *call, bh_out *out) {
@@ -47,6 +61,8 @@ static void behave(const bh_call *call, bh_out *out) {
         __builtin_trap();
     } else if (strcmp(name, "sleep") == 0) {
         spin();
+    } else if (strcmp(name, "post") == 0) {
+        post(out, purl, bh_str(call->json, bh_find(call->json, call->config, "url")));
     } else if (strcmp(name, "stranger") == 0 && out->id) {
         finding(out, "pkg:npm/never-sent@0", 0, "pkg:npm/never-sent@0");
     }
