@@ -276,8 +276,8 @@ def test_osv_unreachable_is_a_warning_and_plugin_errors_not_a_failed_run(tmp_pat
         f"osv: POST http://127.0.0.1:{port}/v1/querybatch failed: connection failed"
         in (errors[0]["message"])
     )
-    # the warning line on stderr (its "of N calls" counts batch calls, not components)
-    assert "bomhost: plugin osv: 8 of" in stderr
+    # the warning line on stderr: components, and the batch calls they were in
+    assert "bomhost: plugin osv: 8 components in 1 call failed" in stderr
     assert "(8 trap); see enrichment.plugin_errors" in stderr
     rc, _, _ = _diff(*args, "--fail-on", "plugin-error", cwd=tmp_path)
     assert rc == 2
