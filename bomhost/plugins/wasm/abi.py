@@ -25,6 +25,8 @@ import wasmtime
 from wasmtime import _ffi as ffi
 from wasmtime._func import enter_wasm
 
+from bomhost.plugins.wasm import grow
+
 I32 = wasmtime.ValType.i32()
 I64 = wasmtime.ValType.i64()
 REQUIRED_EXPORTS: dict[str, tuple[list[wasmtime.ValType], list[wasmtime.ValType]] | None] = {
@@ -36,6 +38,7 @@ KIND_I32 = ffi.WASMTIME_I32.value
 KIND_I64 = ffi.WASMTIME_I64.value
 _KIND_FUNC = ffi.WASMTIME_EXTERN_FUNC.value
 _KIND_MEMORY = ffi.WASMTIME_EXTERN_MEMORY.value
+WASM_PAGE = 65536
 
 
 class AbiViolation(Exception):
@@ -85,6 +88,7 @@ class Guest:
     """One instance's memory and ABI functions, looked up once per invocation."""
 
     store: wasmtime.Store
+    instance: wasmtime.Instance
     memory: wasmtime.Memory
     alloc: ffi.wasmtime_extern_t
     enrich: ffi.wasmtime_extern_t
@@ -94,6 +98,7 @@ class Guest:
         mem = export(store, instance, "memory")
         return cls(
             store,
+            instance,
             wasmtime.Memory._from_raw(mem.of.memory),
             export(store, instance, "bomdrift_alloc"),
             export(store, instance, "bomdrift_enrich"),
@@ -101,6 +106,14 @@ class Guest:
 
     def memory_size(self) -> int:
         return int(self.memory.data_len(self.store))
+
+    def refused_grow_bytes(self) -> int | None:
+        """What the refused ``memory.grow`` asked for (0: none was); None without grow.py's guard."""
+        found = self.instance.exports(self.store).get(grow.REFUSED_EXPORT)
+        if not isinstance(found, wasmtime.Global):
+            return None
+        pages = found.value(self.store)
+        return (int(pages) & 0xFFFFFFFF) * WASM_PAGE if isinstance(pages, int) else None
 
     def write_request(self, request: bytes) -> int:
         """Ask the guest for a buffer, check it, copy the request in; returns its pointer."""

@@ -10,7 +10,8 @@ deserializes it. A child that runs out of time or memory is killed and the load 
 
 Before compiling, the child converts text to binary and refuses module shapes past the limits
 of ``shape.py`` (functions, imports, data segments, locals, body size, nesting), naming the
-limit: a cheap scan of the binary, inside the same time and memory bounds.
+limit: a cheap scan of the binary, inside the same time and memory bounds. It then routes every
+``memory.grow`` through the guard of ``grow.py``, so a refused grow traps and is named exactly.
 
 Protocol: stdin is one byte (``t`` for .wat text, ``b`` for .wasm) then the source; stdout is
 the serialized module; exit 2 with the reason on stderr when the module is invalid, exit 4
@@ -86,7 +87,7 @@ def main() -> None:
     """The child: compile what stdin holds with the sandbox's engine config."""
     import wasmtime
 
-    from bomhost.plugins.wasm import shape
+    from bomhost.plugins.wasm import grow, shape
     from bomhost.plugins.wasm.engine import _config
     from bomhost.plugins.wasm.runtime import _why as why
 
@@ -96,6 +97,10 @@ def main() -> None:
         binary = bytes(wasmtime.wat2wasm(source.decode("utf-8"))) if kind == b"t" else source
         shape.check(binary)
         engine = wasmtime.Engine(_config())
+        # Validate what the author wrote, so an error's offsets point into their module; then
+        # route memory.grow through the guard (grow.py) and compile that.
+        wasmtime.Module.validate(engine, binary)
+        binary = grow.guard(binary)
         blob = bytes(wasmtime.Module(engine, binary).serialize())
     except shape.ShapeError as exc:
         sys.stderr.write(f"{exc} (a load limit)\n")

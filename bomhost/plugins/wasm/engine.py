@@ -30,7 +30,7 @@ from bomhost.plugins.wasm.compiler import compile_serialized
 # Part of the cache key: change it whenever ``_config`` changes.
 CONFIG_ID = (
     "fuel=1;epoch=1;threads=0;stack=512KiB;mem=2MiB+8MiB,guard=0,nocow;"
-    "mm=0;m64=0;gc=0;exn=0;fref=0;ss=0;cps=0;nan=1;rsimd=det;shape=1;v4"
+    "mm=0;m64=0;gc=0;exn=0;fref=0;ss=0;cps=0;nan=1;rsimd=det;shape=1;grow=1;v5"
 )
 MAGIC = b"bomhost-cwasm-1\n"
 MIN_TICK_S = 0.001

@@ -31,7 +31,7 @@ from bomhost.policy.broker import Broker
 from bomhost.policy.cache import ResponseCache
 from bomhost.policy.model import Budgets, Policy
 
-WASM_PAGE = 65536
+WASM_PAGE = abi.WASM_PAGE
 MAX_TABLE_ELEMENTS = 100_000  # tables live outside linear memory: bound them separately
 # Compile time grows with module size (about 9 ms per KiB for a module of tiny functions, i.e.
 # 3.5 s for 400 KiB on the review machine) and cannot be interrupted; a real Rust plugin is
@@ -303,22 +303,30 @@ class WasmPlugin:
         )
 
     def _at_memory_ceiling(self, guest: abi.Guest | None) -> bool:
-        # A refused memory.grow raises nothing: the guest sees -1 and usually traps soon after
-        # (Rust aborts on allocation failure). Memory within one page of the limit means the
-        # last grow was refused, so that trap is really the memory ceiling.
+        # Only for a module grow.py could not rewrite (its reader did not understand it): a
+        # refused grow returns -1 and the guest traps later, so memory within one page of the
+        # limit is taken as the ceiling. Every module grow.py guards is classified exactly.
         return guest is not None and guest.memory_size() + WASM_PAGE > self.budgets.memory_bytes
 
     def _memory_failure(
-        self, guest: abi.Guest | None
+        self, guest: abi.Guest | None, requested: int | None = None
     ) -> tuple[ErrorKind, str, str, str, dict[str, object]]:
         limit = self.budgets.memory_bytes
         used = guest.memory_size() if guest is not None else None
+        asked = (
+            f"memory.grow of {requested} bytes refused, {used} in use"
+            if requested
+            else "memory.grow refused"
+        )
+        context: dict[str, object] = {"limit": limit, "used": used}
+        if requested:
+            context["requested"] = requested
         return (
             "memory_limit",
-            f"memory limit of {limit} bytes reached (memory.grow refused)",
+            f"memory limit of {limit} bytes reached ({asked})",
             "budgets.memory_bytes",
             "memory_limit",
-            {"limit": limit, "used": used},
+            context,
         )
 
     def _fuel_failure(
@@ -351,7 +359,19 @@ class WasmPlugin:
                 "wall_clock_timeout",
                 {"limit": timeout_ms},
             )
-        if self._at_memory_ceiling(guest):
+        refused = guest.refused_grow_bytes() if guest is not None else None
+        if refused:
+            used = guest.memory_size() if guest is not None else 0
+            if used + refused > b.memory_bytes:
+                return self._memory_failure(guest, refused)
+            return (
+                "trap",
+                f"memory.grow of {refused} bytes refused by the module's own declared maximum",
+                "sandbox.trap",
+                "memory_maximum",
+                {"used": used, "requested": refused},
+            )
+        if refused is None and self._at_memory_ceiling(guest):
             return self._memory_failure(guest)
         reason = code.name.lower() if code is not None else "trap"
         return ("trap", f"trap: {_why(exc)}", "sandbox.trap", reason, {})

@@ -30,18 +30,19 @@ _MAGIC = b"\0asm\x01\0\0\0"
 _IMPORT, _FUNCTION, _CODE, _DATA = 2, 3, 10, 11
 _OPENS = (0x02, 0x03, 0x04)  # block, loop, if
 _END = 0x0B
+_MEMORY_GROW = 0x40
 
 
 class ShapeError(Exception):
     """The module passes a shape limit; ``str`` is one line naming it."""
 
 
-class _Unknown(Exception):
+class NotUnderstood(Exception):
     """Something this reader does not decode; wasmtime's validator will judge it."""
 
 
 @dataclass
-class _Reader:
+class Reader:
     """A cursor over ``data[pos:end]``; reading past ``end`` means "not understood"."""
 
     data: bytes
@@ -50,7 +51,7 @@ class _Reader:
 
     def byte(self) -> int:
         if self.pos >= self.end:
-            raise _Unknown
+            raise NotUnderstood
         b = self.data[self.pos]
         self.pos += 1
         return b
@@ -64,11 +65,11 @@ class _Reader:
             if b < 0x80:
                 return result
             shift += 7
-        raise _Unknown
+        raise NotUnderstood
 
     def skip(self, n: int) -> None:
         if n < 0 or self.pos + n > self.end:
-            raise _Unknown
+            raise NotUnderstood
         self.pos += n
 
 
@@ -76,12 +77,12 @@ def check(binary: bytes) -> None:
     """Raise ``ShapeError`` if the module passes a limit; return quietly otherwise."""
     if not binary.startswith(_MAGIC):
         return
-    r = _Reader(binary, len(_MAGIC), len(binary))
+    r = Reader(binary, len(_MAGIC), len(binary))
     try:
         while r.pos < r.end:
             section = r.byte()
             size = r.u()
-            body = _Reader(binary, r.pos, r.pos + size)
+            body = Reader(binary, r.pos, r.pos + size)
             r.skip(size)
             if section == _IMPORT:
                 _limit("imports", body.u(), MAX_IMPORTS)
@@ -91,7 +92,7 @@ def check(binary: bytes) -> None:
                 _limit("data segments", body.u(), MAX_DATA_SEGMENTS)
             elif section == _CODE:
                 _check_code(body)
-    except _Unknown:
+    except NotUnderstood:
         return
 
 
@@ -102,12 +103,12 @@ def _limit(what: str, count: int, limit: int, where: str = "") -> None:
         )
 
 
-def _check_code(r: _Reader) -> None:
+def _check_code(r: Reader) -> None:
     for index in range(r.u()):
         size = r.u()
         where = f" in function body {index}"
         _limit("bytes", size, MAX_BODY_BYTES, where)
-        body = _Reader(r.data, r.pos, r.pos + size)
+        body = Reader(r.data, r.pos, r.pos + size)
         r.skip(size)
         locals_ = 0
         for _ in range(body.u()):
@@ -121,13 +122,13 @@ def _check_code(r: _Reader) -> None:
             _limit("levels of nesting", nesting(code), MAX_NESTING, where)
 
 
-def _valtype(r: _Reader) -> None:
+def _valtype(r: Reader) -> None:
     if r.byte() in (0x63, 0x64):  # (ref null? heaptype): typed references
         r.u()
     # every other value type is one byte
 
 
-def _blocktype(r: _Reader) -> None:
+def _blocktype(r: Reader) -> None:
     # Empty (0x40), a value type (one negative s33 byte) or a type index (s33): one LEB128,
     # except a typed reference, whose heap type follows.
     if r.data[r.pos : r.pos + 1] in (b"\x63", b"\x64"):
@@ -157,16 +158,19 @@ def nesting(code: bytes) -> int:
     return walk(code)[0]
 
 
-def walk(code: bytes) -> tuple[int, int, bool]:
+def walk(code: bytes, grows: list[tuple[int, int]] | None = None) -> tuple[int, int, bool]:
     """(deepest nesting, depth after the last instruction, whether every byte was decoded).
 
     A whole valid body ends at depth -1 (its final ``end`` closes the function) and decodes
     completely: the tests check this on real Rust modules to keep the immediates honest.
+    ``grows``, if given, receives the (start, end) byte span of every ``memory.grow``
+    (grow.py rewrites them).
     """
-    r = _Reader(code, 0, len(code))
+    r = Reader(code, 0, len(code))
     depth = deepest = 0
     try:
         while r.pos < len(code):
+            start = r.pos
             op = r.byte()
             if op in _NONE:
                 continue
@@ -178,6 +182,8 @@ def walk(code: bytes) -> tuple[int, int, bool]:
                 depth -= 1
             elif op in _ONE_U:
                 r.u()
+                if op == _MEMORY_GROW and grows is not None:
+                    grows.append((start, r.pos))
             elif op in _TWO_U:
                 r.u()
                 r.u()
@@ -202,24 +208,24 @@ def walk(code: bytes) -> tuple[int, int, bool]:
             elif op == 0xFD:
                 _prefixed_fd(r)
             else:
-                raise _Unknown
-    except _Unknown:
+                raise NotUnderstood
+    except NotUnderstood:
         return deepest, depth, False
     return deepest, depth, True
 
 
-def _prefixed_fc(r: _Reader) -> None:
+def _prefixed_fc(r: Reader) -> None:
     sub = r.u()
     if sub <= 7:
         return
     if sub > 17:
-        raise _Unknown
+        raise NotUnderstood
     r.u()
     if sub in _FC_TWO:
         r.u()
 
 
-def _prefixed_fd(r: _Reader) -> None:
+def _prefixed_fd(r: Reader) -> None:
     sub = r.u()
     if sub in _FD_MEMARG or 84 <= sub <= 91:
         _memarg(r)
@@ -231,7 +237,7 @@ def _prefixed_fd(r: _Reader) -> None:
         r.skip(1)
 
 
-def _memarg(r: _Reader) -> None:
+def _memarg(r: Reader) -> None:
     if r.u() & 0x40:  # alignment flag of multi-memory: a memory index follows
         r.u()
     r.u()  # offset

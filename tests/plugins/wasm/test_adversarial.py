@@ -211,3 +211,41 @@ def test_slow_compile_is_a_bounded_load_error(
         f"plugin 'many': {module} was refused: compiling took longer than 0.5 s"
         " (the load limit); killed"
     )
+
+
+@pytest.mark.parametrize("budget_mib", [3, 4, 5])
+def test_refused_grow_is_named_exactly_whatever_the_step(tmp_path: Path, budget_mib: int) -> None:
+    # 1 MiB steps (16 pages) until refused, then a trap. Before grow.py, memory stopped up to
+    # 1 MiB under the budget, the "within one page" guess failed and the outcome was "trap".
+    started = time.monotonic()
+    out = run(
+        [hostile(tmp_path, "grow_mib_steps"), wat(tmp_path, "good")],
+        added("a", "b"),
+        Policy(budgets=Budgets(memory_bytes=(budget_mib << 20) + (5 << 16))),
+        jobs=2,
+    )
+    assert time.monotonic() - started < 5
+    assert kinds(out) == [(p, "memory_limit") for p in PURLS]
+    limit = (budget_mib << 20) + (5 << 16)
+    used = (1 << 16) + (budget_mib << 20)  # the initial page plus every 1 MiB step that fit
+    assert out.errors[0].message == (
+        f"memory limit of {limit} bytes reached"
+        f" (memory.grow of {1 << 20} bytes refused, {used} in use)"
+    )
+    assert [(e.rule_id, e.reason_code, e.context) for e in out.events] == [
+        (
+            "budgets.memory_bytes",
+            "memory_limit",
+            {"limit": limit, "used": used, "requested": 1 << 20},
+        )
+    ] * 2
+    assert [f.plugin_name for f in out.findings] == ["good", "good"]
+
+
+def test_a_modules_own_maximum_is_not_the_budget(tmp_path: Path) -> None:
+    out = run([hostile(tmp_path, "grow_own_maximum")], added("a"))
+    assert kinds(out) == [("pkg:npm/a@1.0.0", "trap")]
+    assert out.errors[0].message == (
+        "memory.grow of 65536 bytes refused by the module's own declared maximum"
+    )
+    assert [(e.rule_id, e.reason_code) for e in out.events] == [("sandbox.trap", "memory_maximum")]

@@ -136,8 +136,10 @@ def test_manifest_timeout_only_lowers_the_policy(tmp_path: Path) -> None:
 
 def test_memory_bomb_is_named_with_numbers(tmp_path: Path) -> None:
     out = run([wat(tmp_path, "memory_bomb")], added("a"), policy(memory_bytes=2 << 20))
-    assert out.errors[0].message == "memory limit of 2097152 bytes reached (memory.grow refused)"
-    assert out.events[0].context == {"limit": 2 << 20, "used": 2 << 20}
+    assert out.errors[0].message == (
+        "memory limit of 2097152 bytes reached (memory.grow of 65536 bytes refused, 2097152 in use)"
+    )
+    assert out.events[0].context == {"limit": 2 << 20, "used": 2 << 20, "requested": 65536}
     assert out.stats["memory_bomb"].memory_bytes is not None
     assert out.stats["memory_bomb"].memory_bytes.max == 2 << 20
 

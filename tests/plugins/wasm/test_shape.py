@@ -127,16 +127,16 @@ def test_real_modules_pass_and_decode_whole() -> None:
 
 def _bodies(binary: bytes) -> Iterator[bytes]:
     """Each function body's instructions (after the local declarations), via shape's reader."""
-    r = shape._Reader(binary, 8, len(binary))
+    r = shape.Reader(binary, 8, len(binary))
     while r.pos < r.end:
         sid, size = r.byte(), r.u()
         start = r.pos
         r.skip(size)
         if sid == 10:
-            code = shape._Reader(binary, start, start + size)
+            code = shape.Reader(binary, start, start + size)
             for _ in range(code.u()):
                 n = code.u()
-                body = shape._Reader(binary, code.pos, code.pos + n)
+                body = shape.Reader(binary, code.pos, code.pos + n)
                 code.skip(n)
                 for _ in range(body.u()):
                     body.u()
