@@ -42,3 +42,25 @@ def test_a_bad_action_is_caught(tmp_path: Path) -> None:
         "    - run: echo ${{ github.event.pull_request.title }}\n      shell: bash\n"
     )
     assert run(BIN / "zizmor", "--offline", "--no-progress", bad).returncode != 0
+
+
+def test_gitlab_and_azure_templates_match_their_schemas(tmp_path: Path) -> None:
+    gitlab = ROOT / "ci-templates" / "gitlab" / ".gitlab-ci.yml"
+    azure = ROOT / "ci-templates" / "azure" / "azure-pipelines.yml"
+    proc = run(BIN / "check-jsonschema", "--builtin-schema", "vendor.gitlab-ci", gitlab)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # The vendored Azure schema has patterns only the non-unicode regex engine compiles.
+    azure_lint = (BIN / "check-jsonschema", "--regex-variant", "nonunicode")
+    proc = run(*azure_lint, "--builtin-schema", "vendor.azure-pipelines", azure)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # Both carry the merge-request/pull-request note variant with bomhost's marker.
+    for template in (gitlab, azure):
+        text = template.read_text(encoding="utf-8")
+        assert "<!-- bomhost:sbom-diff -->" in text
+        assert "bomhost diff before.json after.json --platform" in text
+    # The checks catch a broken template.
+    bad = tmp_path / "bad.yml"
+    bad.write_text("bomhost:diff:\n  scriptt: [x]\n")
+    assert run(BIN / "check-jsonschema", "--builtin-schema", "vendor.gitlab-ci", bad).returncode
+    bad.write_text("steps:\n  - scrip: x\n")
+    assert run(*azure_lint, "--builtin-schema", "vendor.azure-pipelines", bad).returncode
