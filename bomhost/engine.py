@@ -9,11 +9,13 @@ configuration error stops the run before anything is computed that would be lost
 from __future__ import annotations
 
 import os
+import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bomhost import __version__
 from bomhost.baseline import Baseline
@@ -24,6 +26,8 @@ from bomhost.model import ChangeSet
 from bomhost.plugins.outcome import PluginOutcome, Progress
 from bomhost.report.model import Enrichment, Report, Sandbox, SbomInfo
 from bomhost.sbom import SbomDocument, SbomFormat, load
+from bomhost.signals import SignalOptions
+from bomhost.vex import VexIndex
 
 if TYPE_CHECKING:
     from bomhost.plugins.manifest import LoadedManifest
@@ -47,6 +51,14 @@ class DiffOptions:
     # Accepted findings, dropped before the report and the gates (--baseline).
     baseline: Baseline | None = None
     http_cache: bool = True
+    # Keep Syft's "file" pseudo-components (bomdrift drops them by default).
+    include_file_components: bool = False
+    # --vex statements, applied after the baseline (as bomdrift).
+    vex: VexIndex | None = None
+    # SBOM bytes fetched from a verified attestation, by the name used as old/new.
+    attested: Mapping[str, bytes] = field(default_factory=dict)
+    # bomdrift's risk signals (first-party plugins appended after ``plugins``) and their flags.
+    signals: SignalOptions = field(default_factory=SignalOptions)
 
 
 def _source_date_epoch() -> str | None:
@@ -113,27 +125,50 @@ def default_jobs(manifests: Sequence[LoadedManifest], policy: Policy) -> int:
 
 def run_diff(opts: DiffOptions, progress: Progress | None = None) -> Report:
     """Read, diff, enrich and gate; raise ``BomhostError`` for anything the user must fix."""
-    if not (opts.plugins or opts.policy):
-        if opts.jobs is not None and opts.jobs < 1:
-            raise UsageError(f"--jobs must be at least 1, got {opts.jobs}")
+    if opts.jobs is not None and opts.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {opts.jobs}")
+    if not (opts.plugins or opts.policy or opts.signals.defaults):
         return _report(opts, [], lambda _changes: PluginOutcome())
 
     # Imported only when plugins run: a plain diff stays free of the plugin machinery (its
     # pydantic models and wasmtime cost more start-up than the whole diff of a small pair).
     from bomhost import builtins
-    from bomhost.plugins.interface import RunContext
     from bomhost.plugins.manifest import load_manifest
-    from bomhost.plugins.runner import close_all, load_plugins, run_plugins
     from bomhost.policy.load import load_policy
+    from bomhost.signals import read_grants, with_signals
 
     # builtin:NAME names a first-party plugin shipped in the package (bomhost/builtins/).
-    manifests: list[LoadedManifest] = [load_manifest(builtins.resolve(p)) for p in opts.plugins]
+    user: list[LoadedManifest] = [load_manifest(builtins.resolve(p)) for p in opts.plugins]
+    # bomdrift's signals run as first-party plugins after the user's, each replaceable by a
+    # user plugin of the same name (bomhost/signals.py).
+    manifests = with_signals(user, opts.signals)
     warnings: list[str] = [w for m in manifests for w in m.warnings]
-    if opts.jobs is not None and opts.jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, got {opts.jobs}")
+    if not (manifests or opts.policy):
+        return _report(opts, warnings, lambda _changes: PluginOutcome())
 
-    policy = builtins.with_fragments(load_policy(opts.policy), manifests)
+    policy = builtins.with_fragments(load_policy(opts.policy), manifests, read_grants)
     jobs = opts.jobs if opts.jobs is not None else default_jobs(manifests, policy)
+    with tempfile.TemporaryDirectory(prefix="bomhost-") as scratch:
+        if opts.signals.osv_db is not None:
+            from bomhost.builtins import osv_db
+
+            dump = osv_db.dump_path(opts.signals.osv_db, Path(scratch))
+            manifests, policy, notes = osv_db.apply(dump, manifests, policy)
+            warnings += notes
+        return _run_plugins(opts, manifests, policy, warnings, jobs, progress)
+
+
+def _run_plugins(
+    opts: DiffOptions,
+    manifests: list[LoadedManifest],
+    policy: Policy,
+    warnings: list[str],
+    jobs: int,
+    progress: Progress | None,
+) -> Report:
+    from bomhost.plugins.interface import RunContext
+    from bomhost.plugins.runner import close_all, load_plugins, run_plugins
+
     rules = list(policy.net.allow) + [r for t in policy.plugins.values() for r in t.net.allow]
     warnings += [
         f"policy: rule {r.id}: header {h} dropped (an environment variable it names is not set)"
@@ -161,14 +196,33 @@ def run_diff(opts: DiffOptions, progress: Progress | None = None) -> Report:
         close_all(instances)
 
 
+def _load(path: str, opts: DiffOptions) -> SbomDocument:
+    """One side: from its file, or from attested bytes; Syft's file entries dropped as bomdrift."""
+    if path in opts.attested:
+        from bomhost.sbom.detect import parse_bytes
+
+        doc = parse_bytes(opts.attested[path], path, opts.fmt)
+    else:
+        doc = load(path, opts.fmt)
+    if opts.include_file_components:
+        return doc
+    # bomdrift's filter_file_components: Syft's directory cataloger lists every scanned file as
+    # a component of ecosystem "file" whose path differs between two checkouts, so each would
+    # show as both added and removed. Only that exact ecosystem is dropped.
+    kept = tuple(c for c in doc.components if c.ecosystem != "file")
+    if len(kept) == len(doc.components):
+        return doc
+    return doc.model_copy(update={"components": kept})
+
+
 def _report(
     opts: DiffOptions,
     warnings: list[str],
     enrich: Callable[[ChangeSet], PluginOutcome],
 ) -> Report:
     """Read both SBOMs, diff them, let ``enrich`` run the plugins, and gate the result."""
-    old = load(opts.old, opts.fmt)
-    new = load(opts.new, opts.fmt)
+    old = _load(opts.old, opts)
+    new = _load(opts.new, opts)
     warnings = warnings + _sbom_warnings(old) + _sbom_warnings(new)
     if opts.validate:
         from bomhost.sbom.validate import validate_schema
@@ -185,7 +239,17 @@ def _report(
         base = opts.baseline
         findings = tuple(f for f in findings if not base.suppresses(f))
         warnings += base.warnings()
-    enrichment = Enrichment(plugin_findings=findings, plugin_errors=outcome.errors)
+    vex_extra: dict[str, Any] = {}
+    if opts.vex is not None:
+        from bomhost.vex.apply import apply_vex
+
+        applied = apply_vex(findings, opts.vex)
+        findings = applied.findings
+        vex_extra = {
+            "vex_annotations": applied.annotations,
+            "vex_suppressed_count": applied.suppressed,
+        }
+    enrichment = Enrichment(plugin_findings=findings, plugin_errors=outcome.errors, **vex_extra)
     return Report(
         bomhost_version=__version__,
         generated_at=generated_at(),

@@ -118,6 +118,11 @@ class Finding(_Frozen):
     message: str
     severity: Severity
     rule_id: str
+    # Protocol 2: structured detail (a vulnerability's aliases and scores, a typosquat's
+    # nearest popular name). bomdrift's plugin_findings has no such field, so the JSON report
+    # writes it only when a plugin sent it; reports built from it (enrichment.vulns, ...) read
+    # it by ``kind``.
+    data: dict[str, Any] | None = None
 
 
 class PluginError(_Frozen):

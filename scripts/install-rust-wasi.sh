@@ -2,7 +2,8 @@
 # Install Debian's Rust toolchain with the wasm32-wasi standard library and the serde crates,
 # all from Debian's archive: no rustup download, no crates.io. Idempotent.
 set -euo pipefail
-pkgs=(rustc cargo libstd-rust-dev-wasm32 librust-serde-json-dev librust-serde-derive-dev)
+pkgs=(rustc cargo libstd-rust-dev-wasm32 librust-serde-json-dev librust-serde-derive-dev
+      librust-miniz-oxide-dev librust-semver-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -37,7 +37,7 @@ import orjson
 from pydantic import ValidationError
 
 from bomhost.errors import ReportError
-from bomhost.model import Component
+from bomhost.model import Component, Finding
 from bomhost.report.model import Report
 from bomhost.report.summary import summarize
 
@@ -104,6 +104,14 @@ def _component(c: Component) -> dict[str, Any]:
     return d
 
 
+def _finding(f: Finding) -> dict[str, Any]:
+    """bomdrift's six fields; ``data`` only when a plugin sent it, keys sorted for stable bytes."""
+    out = f.model_dump(mode="json", exclude={"data"})
+    if f.data is not None:
+        out["data"] = _sorted_keys(f.data)
+    return out
+
+
 def _sorted_keys(value: Any) -> Any:
     """Sort mapping keys recursively: free-form dicts must not leak their insertion order."""
     if isinstance(value, dict):
@@ -111,6 +119,20 @@ def _sorted_keys(value: Any) -> Any:
     if isinstance(value, list):
         return [_sorted_keys(v) for v in value]
     return value
+
+
+def _vex_keys(report: Report) -> dict[str, Any]:
+    """bomdrift's ``vex_annotations`` / ``vex_suppressed_count``, written only when non-empty."""
+    enrichment = report.enrichment
+    out: dict[str, Any] = {}
+    if enrichment.vex_annotations:
+        out["vex_annotations"] = {
+            k: enrichment.vex_annotations[k].model_dump(mode="json", exclude_none=True)
+            for k in sorted(enrichment.vex_annotations)
+        }
+    if enrichment.vex_suppressed_count:
+        out["vex_suppressed_count"] = enrichment.vex_suppressed_count
+    return out
 
 
 def report_to_dict(report: Report) -> dict[str, Any]:
@@ -146,10 +168,9 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             ],
         },
         "enrichment": {
-            "plugin_findings": [
-                f.model_dump(mode="json") for f in report.enrichment.plugin_findings
-            ],
+            "plugin_findings": [_finding(f) for f in report.enrichment.plugin_findings],
             "plugin_errors": [e.model_dump(mode="json") for e in report.enrichment.plugin_errors],
+            **_vex_keys(report),
         },
         "summary": summarize(report).model_dump(mode="json"),
         "gates": [g.model_dump(mode="json") for g in report.gates],

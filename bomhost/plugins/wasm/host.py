@@ -31,7 +31,7 @@ import hashlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import wasmtime
 from wasmtime import _ffi as wasmtime_ffi
@@ -85,9 +85,12 @@ class Invocation:
     log_lines_dropped: int = 0
     broker_requests: int = 0
     fuel_exhausted: bool = False
-    # The instance's memory once bound (runtime.WasmPlugin.call): looking the export up by
-    # name on every host call cost more than the rest of a log call.
+    # The instance's exported memory, set once the runtime has bound the instance: host calls
+    # then skip the export lookup (Caller.get) they would otherwise make every time.
     memory: wasmtime.Memory | None = None
+    # MAX_BROKER_REQUESTS per component: a batch call of n components may make n times as
+    # many (protocol/README.md section 8, the budget scaling rule).
+    max_broker_requests: int = MAX_BROKER_REQUESTS
 
     def log(self, level: str, data: bytes) -> None:
         """Keep a line while the log budget lasts; count what was dropped."""
@@ -130,7 +133,7 @@ class Invocation:
                     },
                 )
             )
-        if self.broker_requests > MAX_BROKER_REQUESTS:
+        if self.broker_requests > self.max_broker_requests:
             events.append(
                 SandboxEvent(
                     plugin_name=self.plugin_name,
@@ -138,7 +141,7 @@ class Invocation:
                     decision="deny",
                     rule_id="sandbox.max_broker_requests",
                     reason_code="request_limit",
-                    context={"limit": MAX_BROKER_REQUESTS, "used": self.broker_requests},
+                    context={"limit": self.max_broker_requests, "used": self.broker_requests},
                 )
             )
         return events
@@ -153,8 +156,10 @@ class _Current(threading.local):
 CURRENT = _Current()
 
 
-def _memory(caller: wasmtime.Caller) -> wasmtime.Memory | None:
-    mem = caller.get("memory")
+def _memory(caller: wasmtime.Caller, inv: Invocation) -> wasmtime.Memory | None:
+    if inv.memory is not None:
+        return inv.memory
+    mem = caller.get("memory")  # a host call before binding (a start function)
     return mem if isinstance(mem, wasmtime.Memory) else None
 
 
@@ -166,7 +171,7 @@ def _guest_range(
     Called before the host does any work for the range, so a guest cannot make the host
     produce (or the broker read) more bytes than its memory could ever take.
     """
-    mem = inv.memory if inv.memory is not None else _memory(caller)
+    mem = _memory(caller, inv)
     size = mem.data_len(caller) if mem is not None else 0
     if mem is None or ptr + length > size:
         inv.fault = f"{what}: guest range {ptr:#x}+{length} lies outside its memory ({size} bytes)"
@@ -266,15 +271,28 @@ def _brokered(
 ) -> Callable[..., int]:
     def host(caller: wasmtime.Caller, inv: Invocation, p: int, n: int, buf: int, cap: int) -> int:
         what = f"bomdrift.{name}"
+        p &= 0xFFFFFFFF
+        n &= 0xFFFFFFFF
         buf &= 0xFFFFFFFF
         cap &= 0xFFFFFFFF
-        if not charge_host_call(caller, inv, min(n & 0xFFFFFFFF, max_arg)):
+        if not charge_host_call(caller, inv, min(n, max_arg)):
             return QUOTA
-        arg = _read(caller, inv, what, p, n, max_arg)
-        if arg is None or _guest_range(caller, inv, what, buf, cap) is None:
-            return FAULT
+        # One lookup of the guest's memory for both ranges and the copy back (no guest code
+        # runs inside a host call, so the memory cannot grow or move in between): the public
+        # Caller.get / Memory.read path costs several microseconds per use.
+        mem = _memory(caller, inv)
+        size = mem.data_len(caller) if mem is not None else 0
+        for ptr, length in ((p, n), (buf, cap)):
+            if mem is None or ptr + length > size:
+                inv.fault = (
+                    f"{what}: guest range {ptr:#x}+{length} lies outside its memory ({size} bytes)"
+                )
+                return FAULT
+        assert mem is not None
+        base = ctypes.addressof(mem.data_ptr(caller).contents)
+        arg = ctypes.string_at(base + p, min(n, max_arg))
         inv.broker_requests += 1
-        if inv.broker_requests > MAX_BROKER_REQUESTS:
+        if inv.broker_requests > inv.max_broker_requests:
             return QUOTA  # one event for the invocation (Invocation.events), none per attempt
         answer = ask(inv.broker, arg.decode("utf-8", "replace"), cap)
         if isinstance(answer, int):
@@ -282,7 +300,9 @@ def _brokered(
         body = answer[:cap]
         if not charge_host_call(caller, inv, len(body), calls=0):
             return QUOTA
-        return len(body) if _write(caller, inv, what, buf, body) else FAULT
+        if body:
+            ctypes.memmove(base + buf, body, len(body))
+        return len(body)
 
     return host
 
@@ -365,96 +385,10 @@ def make_linker(engine: wasmtime.Engine, imports: list[tuple[str, str]]) -> wasm
         linker.allow_shadowing = True  # our deterministic clock and random replace WASI's
     for key in sorted(set(imports)):
         if key in HOST_FUNCTIONS:
-            _define(linker, key)
+            (params, results), fn, default = HOST_FUNCTIONS[key]
+            ty = wasmtime.FuncType(params, results)
+            linker.define_func(key[0], key[1], ty, _guarded(default, fn), access_caller=True)
     return linker
-
-
-# -- host functions through the C API -------------------------------------------------------
-# wasmtime-py's ``Linker.define_func`` calls every host function through a Python trampoline
-# that wraps the caller in an object, converts each argument and result through ``Val`` and
-# manages an exception slot: ~15 us of a log call that does ~3 us of work. Host functions here
-# take and return only i32/i64 and never raise (``_guarded``), so the callback below reads and
-# writes the raw values directly. Like abi.py, this touches ``wasmtime._ffi``; the version is
-# pinned and every host function is exercised by the test suite through it.
-
-
-class _RawCaller:
-    """What host functions use of ``wasmtime.Caller``: the store context, and export lookup."""
-
-    __slots__ = ("_context_ptr", "_ptr")
-
-    def __init__(self, ptr: Any) -> None:
-        self._ptr = ptr
-        self._context_ptr = wasmtime_ffi.wasmtime_caller_context(ptr)
-
-    def _context(self) -> Any:
-        return self._context_ptr
-
-    def get(self, name: str) -> wasmtime.Memory | None:
-        raw = name.encode()
-        item = wasmtime_ffi.wasmtime_extern_t()
-        found = wasmtime_ffi.wasmtime_caller_export_get(
-            self._ptr, raw, len(raw), ctypes.byref(item)
-        )
-        if not found or cast(int, item.kind) != wasmtime_ffi.WASMTIME_EXTERN_MEMORY.value:
-            return None
-        return wasmtime.Memory._from_raw(item.of.memory)
-
-
-_KIND_I32 = wasmtime_ffi.WASMTIME_I32.value
-_KIND_I64 = wasmtime_ffi.WASMTIME_I64.value
-# index -> (guarded function, result kind or None); indices start at 1 (0 arrives as None).
-_RAW_FUNCTIONS: list[tuple[Callable[..., Any], int | None]] = [(lambda *_: None, None)]
-_RAW_INDEX: dict[tuple[str, str], int] = {}
-
-
-@wasmtime_ffi.wasmtime_func_callback_t  # type: ignore[untyped-decorator]
-def _trampoline(
-    env: Any, caller: Any, params: Any, nparams: int, results: Any, nresults: int
-) -> int:
-    fn, kind = _RAW_FUNCTIONS[env or 0]
-    try:
-        args = [
-            params[i].of.i64 if params[i].kind == _KIND_I64 else params[i].of.i32
-            for i in range(nparams)
-        ]
-        value = fn(_RawCaller(caller), *args)
-        if nresults:
-            results[0].kind = kind
-            if kind == _KIND_I64:
-                results[0].of.i64 = value
-            else:
-                results[0].of.i32 = value
-        return 0
-    except (
-        BaseException
-    ) as exc:  # Ctrl-C: becomes a trap, re-raised after the call (as wasmtime-py)
-        from wasmtime import _func
-
-        _func.LAST_EXCEPTION = exc  # type: ignore[assignment]
-        trap = wasmtime.Trap("python exception")._consume()
-        return ctypes.cast(trap, ctypes.c_void_p).value or 0
-
-
-@ctypes.CFUNCTYPE(None, ctypes.c_void_p)  # type: ignore[untyped-decorator]
-def _finalize(_env: Any) -> None:  # the functions live as long as the process
-    return None
-
-
-def _define(linker: wasmtime.Linker, key: tuple[str, str]) -> None:
-    (params, results), fn, default = HOST_FUNCTIONS[key]
-    index = _RAW_INDEX.get(key)
-    if index is None:
-        kind = None if not results else (_KIND_I64 if results[0] == _i64 else _KIND_I32)
-        _RAW_FUNCTIONS.append((_guarded(default, fn), kind))
-        index = _RAW_INDEX[key] = len(_RAW_FUNCTIONS) - 1
-    ty = wasmtime.FuncType(params, results)
-    module, name = key[0].encode(), key[1].encode()
-    error = wasmtime_ffi.wasmtime_linker_define_func(
-        linker.ptr(), module, len(module), name, len(name), ty.ptr(), _trampoline, index, _finalize
-    )
-    if error:
-        raise wasmtime.WasmtimeError._from_ptr(error)
 
 
 def wasi_config(inv: Invocation) -> wasmtime.WasiConfig:

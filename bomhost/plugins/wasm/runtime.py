@@ -216,6 +216,7 @@ class WasmPlugin:
             subject=subject,
             now_ms=self.now_ms,
             max_log_bytes=b.max_log_bytes,
+            max_broker_requests=host.MAX_BROKER_REQUESTS * max(scale, 1),
             broker=self.broker.for_invocation(
                 self.name, subject, time.monotonic() + timeout_ms / 1000
             ),
@@ -281,6 +282,10 @@ class WasmPlugin:
                 output=output, logs=tuple(inv.logs), events=tuple(events), usage=usage
             )
         kind, message, rule_id, reason, context = failure
+        if kind == "trap" and inv.logs:
+            # As an external plugin's failure ends with its last stderr line: a plugin that
+            # gives up (Rust: log the reason, then abort) says why in plugin_errors.
+            message = f"{message}; last log line: {inv.logs[-1].message}"
         if kind == "timeout":
             context = {**context, "elapsed": round(elapsed_ms)}
         events.append(
