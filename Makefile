@@ -44,9 +44,10 @@ test: $(STAMP) toolchain lint
 fuzz: $(STAMP)
 	BOMHOST_FUZZ_EXAMPLES=$${BOMHOST_FUZZ_EXAMPLES:-5000} $(PY) -m pytest -q tests/sbom/test_fuzz.py tests/test_fuzz_loaders.py tests/test_crash_corpus.py
 
-## bench: the benchmark harness, one table with pass/FAIL per target (figures go to docs/benchmarks.md by hand)
+## bench: whole-process benchmarks with pass/fail per target (BENCH_ARGS=--with-500k adds the 500k pair)
 bench: $(STAMP)
-	$(PY) -m benchmarks
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[bench]"
+	$(PY) -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
