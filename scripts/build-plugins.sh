@@ -37,6 +37,7 @@ sdk=examples/plugins/bomhost-plugin-sdk
 crates=(
   examples/plugins/banned-packages-wasm
   examples/plugins/banned-packages-file-wasm
+  examples/plugins/registry-lookup-wasm
   tests/assets/rust/contract-plugin
 )
 

@@ -49,6 +49,27 @@ def check_command(manifest: str, policy_file: str | None, output: str) -> int:
         for imp in result.imports:
             verdict = "allowed" if imp.allowed else f"REFUSED: {imp.reason}"
             click.echo(f"  import {imp.name} ({imp.kind}): {verdict}")
+        for n in result.net:
+            cache = f"cached {n.cache_ttl_s} s" if n.cache_ttl_s else "not cached"
+            click.echo(
+                f"  net {n.id}: {'/'.join(n.methods)} {n.scheme}://{n.host}:{n.port}, {cache}"
+                f", timeout {n.timeout_ms} ms"
+                + (f", max {n.max_requests} requests" if n.max_requests else "")
+            )
+            if n.injected_headers:
+                click.echo(f"    injects headers: {', '.join(n.injected_headers)} (values hidden)")
+            if n.dropped_headers:
+                click.echo(f"    drops headers (variable not set): {', '.join(n.dropped_headers)}")
+        for f in result.files:
+            quotas = [
+                f"{q} {v} bytes"
+                for q, v in (
+                    ("per invocation", f.max_bytes_per_invocation),
+                    ("per run", f.max_bytes_per_run),
+                )
+                if v is not None
+            ]
+            click.echo(f"  read {f.id}: {f.path}" + (f" ({', '.join(quotas)})" if quotas else ""))
         for warning in result.warnings:
             click.echo(f"bomhost: warning: {warning}", err=True)
         click.echo("ok: the plugin would run" if result.ok else f"refused: {result.problem}")

@@ -33,6 +33,7 @@ from bomhost.plugins.protocol import (
     RequestEncoder,
     ResponseFinding,
     RunInfo,
+    TooManyFindings,
     decode_batch_response,
     decode_response,
 )
@@ -183,6 +184,20 @@ def _call(
                 raw = sorted(((f.component_purl, f) for f in got), key=lambda p: order[p[0]])
             else:
                 raw = [(subject, f) for f in decode_response(result.output)]
+        except TooManyFindings as exc:
+            # One error per component and one event for the call, never one per finding.
+            errors = fail("output_too_large", f"response has {exc}")
+            if m.runtime == "wasm":
+                events += (
+                    SandboxEvent(
+                        plugin_name=m.name,
+                        component_purl=subject,
+                        decision="deny",
+                        rule_id="protocol.max_findings",
+                        reason_code="output_too_large",
+                        context={"limit": exc.limit, "used": exc.count},
+                    ),
+                )
         except BadResponse as exc:
             errors = fail("bad_output", str(exc))
             if m.runtime == "wasm":
