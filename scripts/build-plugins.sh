@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Build every Rust WASM plugin crate reproducibly and copy each .wasm next to its source.
 #
-# The crates: the examples in examples/plugins/*-wasm and the contract-test plugin in
-# tests/assets/rust/; the SDK (examples/plugins/bomhost-plugin-sdk) is their path dependency,
-# never built alone. Each crate commits its Cargo.lock.
+# The crates: the examples in examples/plugins/*-wasm, the first-party plugins in plugins/<name>/
+# (their .wasm goes to bomhost/builtins/<name>/, next to the manifest that pins it) and the
+# contract-test plugin in tests/assets/rust/; the SDK (examples/plugins/bomhost-plugin-sdk) is
+# their path dependency, never built alone. Each crate commits its Cargo.lock.
 #
 # Offline by default, with Debian's toolchain (make toolchain): /usr/bin/rustc 1.63 targets
 # wasm32-wasi and crates come from /usr/share/cargo/registry. Elsewhere, with rustup:
@@ -30,6 +31,8 @@ sdk=examples/plugins/bomhost-plugin-sdk
 crates=(
   examples/plugins/banned-packages-wasm
   examples/plugins/banned-packages-file-wasm
+  plugins/registry
+  plugins/maintainer-age
   tests/assets/rust/contract-plugin
 )
 
@@ -80,7 +83,9 @@ for rel in "${crates[@]}"; do
   (cd "$stage" && "${cargo[@]}" build --quiet --release "${flags[@]}" --target "$target" \
     "${source_cfg[@]}")
   artefact="$CARGO_TARGET_DIR/$target/release/${name//-/_}.wasm"
-  dest="${out_dir:-$crate}/${name//-/_}.wasm"
+  home="$crate"
+  case "$rel" in plugins/*) home="$root/bomhost/builtins/$name" ;; esac
+  dest="${out_dir:-$home}/${name//-/_}.wasm"
   cp "$artefact" "$dest"
   echo "built $dest ($(wc -c <"$dest") bytes)"
 done

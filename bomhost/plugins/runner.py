@@ -33,8 +33,8 @@ from bomhost.plugins.protocol import (
     RequestEncoder,
     ResponseFinding,
     RunInfo,
-    decode_batch_response,
-    decode_response,
+    decode_batch_response_error,
+    decode_response_error,
 )
 from bomhost.plugins.registry import runtime_for
 from bomhost.report.model import Distribution, PluginLog, PluginStats
@@ -178,11 +178,12 @@ def _call(
                 order: dict[str, int] = {}
                 for n, i in enumerate(unit):
                     order.setdefault(i.subject, n)
-                got = decode_batch_response(result.output, frozenset(order))
+                got, reported = decode_batch_response_error(result.output, frozenset(order))
                 # Item order, stable within an item: the same bytes as per-component mode.
                 raw = sorted(((f.component_purl, f) for f in got), key=lambda p: order[p[0]])
             else:
-                raw = [(subject, f) for f in decode_response(result.output)]
+                single, reported = decode_response_error(result.output)
+                raw = [(subject, f) for f in single]
         except BadResponse as exc:
             errors = fail("bad_output", str(exc))
             if m.runtime == "wasm":
@@ -198,6 +199,10 @@ def _call(
                     ),
                 )
         else:
+            if reported is not None and m.protocol == 2:
+                # The plugin ran but could not do all of it (a source offline): a plugin error,
+                # with the findings it did send kept (protocol/README.md, section 5).
+                errors = fail("plugin_reported", " ".join(reported.split()))
             findings = tuple(
                 Finding(
                     plugin_name=m.name,

@@ -31,6 +31,10 @@ def committed_wasm() -> dict[str, Path]:
     found = sorted(ROOT.glob("examples/plugins/*/*.wasm")) + sorted(
         ROOT.glob("tests/assets/rust/*/*.wasm")
     )
+    # First-party plugins built from plugins/<name>/ live next to their manifest.
+    for crate in sorted(ROOT.glob("plugins/*/Cargo.toml")):
+        name = crate.parent.name
+        found.append(ROOT / "bomhost/builtins" / name / f"{name.replace('-', '_')}.wasm")
     return {p.name: p for p in found}
 
 
@@ -50,6 +54,7 @@ def test_committed_wasm_is_the_reproducible_build_of_a_clone(tmp_path: Path) -> 
     shutil.copytree(ROOT / "scripts", clone / "scripts")
     shutil.copytree(ROOT / "examples/plugins", clone / "examples/plugins", ignore=skip)
     shutil.copytree(ROOT / "tests/assets/rust", clone / "tests/assets/rust", ignore=skip)
+    shutil.copytree(ROOT / "plugins", clone / "plugins", ignore=skip)
     out = tmp_path / "out"
     subprocess.run(
         ["bash", str(clone / "scripts/build-plugins.sh"), "--out", str(out)],

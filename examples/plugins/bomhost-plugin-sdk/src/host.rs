@@ -16,6 +16,8 @@ extern "C" {
     fn host_read_file(path_ptr: *const u8, path_len: usize, buf_ptr: *mut u8, cap: usize) -> i64;
     #[link_name = "http_get"]
     fn host_http_get(url_ptr: *const u8, url_len: usize, buf_ptr: *mut u8, cap: usize) -> i64;
+    #[link_name = "http_request"]
+    fn host_http_request(req_ptr: *const u8, req_len: usize, buf_ptr: *mut u8, cap: usize) -> i64;
 }
 
 /// The first buffer offered to `read_file` / `http_get`; doubled on "buffer too small".
@@ -78,6 +80,7 @@ impl fmt::Display for HostError {
             HostError::TooLarge { limit } => write!(f, "larger than {} bytes", limit),
             HostError::TimedOut => write!(f, "timed out"),
             HostError::Fault => write!(f, "the host rejected a guest pointer"),
+            HostError::Other(-7) => write!(f, "the host refused the request as malformed"),
             HostError::Other(code) => write!(f, "unknown host result {}", code),
         }
     }
@@ -86,9 +89,18 @@ impl fmt::Display for HostError {
 impl std::error::Error for HostError {}
 
 /// One code path for both brokered calls: offer a buffer, double it on -4 up to `max`.
-fn fetch(max: usize, mut call: impl FnMut(*mut u8, usize) -> i64) -> Result<Vec<u8>, HostError> {
+fn fetch(max: usize, call: impl FnMut(*mut u8, usize) -> i64) -> Result<Vec<u8>, HostError> {
+    fetch_from(FIRST_BUFFER, max, call)
+}
+
+/// `fetch`, offering `first` bytes first (each retry is another request to the host).
+fn fetch_from(
+    first: usize,
+    max: usize,
+    mut call: impl FnMut(*mut u8, usize) -> i64,
+) -> Result<Vec<u8>, HostError> {
     let max = max.max(1);
-    let mut cap = FIRST_BUFFER.min(max);
+    let mut cap = first.max(1).min(max);
     loop {
         let mut buf: Vec<u8> = Vec::with_capacity(cap);
         let n = call(buf.as_mut_ptr(), cap);
@@ -132,6 +144,49 @@ pub fn http_get(url: &str) -> Result<Vec<u8>, HostError> {
 pub fn http_get_max(url: &str, max_bytes: usize) -> Result<Vec<u8>, HostError> {
     fetch(max_bytes, |buf, cap| unsafe {
         host_http_get(url.as_ptr(), url.len(), buf, cap)
+    })
+}
+
+/// The body of a 2xx answer to `method url` with extra `headers` and an optional `body`
+/// (protocol/README.md section 9). Needs `bomdrift.http_request` in the policy's imports and a
+/// `[[net.allow]]` rule whose `methods` list `method`; headers the rule injects (a token) are
+/// added by the host, and the plugin never sees them.
+pub fn http_request(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Result<Vec<u8>, HostError> {
+    http_request_max(method, url, headers, body, MAX_BUFFER)
+}
+
+/// `http_request`, offering at most `max_bytes` of buffer.
+pub fn http_request_max(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+    max_bytes: usize,
+) -> Result<Vec<u8>, HostError> {
+    http_request_sized(method, url, headers, body, FIRST_BUFFER, max_bytes)
+}
+
+/// `http_request`, offering `first_bytes` of buffer first and at most `max_bytes`. Every retry
+/// with a bigger buffer is a new request (counted, and not served from the cache), so a plugin
+/// expecting large bodies saves requests by starting big.
+pub fn http_request_sized(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+    first_bytes: usize,
+    max_bytes: usize,
+) -> Result<Vec<u8>, HostError> {
+    let pairs: Vec<[&str; 2]> = headers.iter().map(|(k, v)| [*k, *v]).collect();
+    let request = serde_json::json!({"method": method, "url": url, "headers": pairs, "body": body});
+    let raw = serde_json::to_vec(&request).unwrap_or_default();
+    fetch_from(first_bytes, max_bytes, |buf, cap| unsafe {
+        host_http_request(raw.as_ptr(), raw.len(), buf, cap)
     })
 }
 
