@@ -13,17 +13,16 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## demo: diff the bundled example SBOMs with one external and one WASM plugin (no Rust needed)
+# (`bomhost demo` is that diff; it runs from a plain `pip install` too: the wheel carries the examples)
 demo: $(STAMP)
-	$(BOMHOST) diff examples/sboms/old.cdx.json examples/sboms/new.cdx.json \
-		--plugin examples/plugins/banned-packages/plugin.toml \
-		--plugin examples/plugins/banned-packages-wasm/plugin.toml \
-		--output terminal
+	$(BOMHOST) demo --output terminal
 
-## toolchain: Debian's Rust with the wasm32-wasi standard library (works offline)
+## toolchain: Debian's Rust with the wasm32-wasi standard library, and clang with wasi-libc (offline)
 toolchain:
 	bash scripts/install-rust-wasi.sh
+	bash scripts/install-c-wasi.sh
 
-## plugins: build the Rust example plugins to wasm32-wasi
+## plugins: build the Rust and C example plugins to wasm32-wasi
 plugins: toolchain
 	bash scripts/build-plugins.sh
 
@@ -45,7 +44,7 @@ test: $(STAMP) toolchain lint
 fuzz: $(STAMP)
 	BOMHOST_FUZZ_EXAMPLES=$${BOMHOST_FUZZ_EXAMPLES:-5000} $(PY) -m pytest -q tests/sbom/test_fuzz.py tests/test_fuzz_loaders.py tests/test_crash_corpus.py
 
-## bench: the benchmark harness (figures go to docs/benchmarks.md by hand)
+## bench: the benchmark harness, one table with pass/FAIL per target (figures go to docs/benchmarks.md by hand)
 bench: $(STAMP)
 	$(PY) -m benchmarks
 

@@ -18,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Sibling scripts, each runnable on its own; hence plain imports after the path insert.
+import bench_batch
 import bench_diff
 import bench_external
 import bench_wasm
@@ -87,6 +88,23 @@ def plugin_rows(quick: bool) -> list[Row]:
     return rows
 
 
+def batch_rows(quick: bool) -> list[Row]:
+    """Batch invocation and the HTTP cache, whole ``bomhost diff`` processes (bench_batch.py)."""
+    rows: list[Row] = []
+    for r in bench_batch.run(5 if quick else 9):
+        if "ratio" in r:
+            measured = (
+                f"{r['ratio'] * 100:.1f} % (batch +{r['batch_ms']:.0f} ms, per-component"
+                f" +{r['per_ms']:.0f} ms, plain diff {r['plain_ms']:.0f} ms)"
+            )
+            rows.append(("batch", r["case"], "< 10 %", measured, _verdict(r["ratio"] < 0.10)))
+        else:
+            target, ok = ("< 50 ms", r["added_ms"] < 50) if "batch" in r["case"] else ("", None)
+            measured = f"+{r['added_ms']:.1f} ms (plain diff {r['plain_ms']:.0f} ms)"
+            rows.append(("batch", r["case"], target, measured, _verdict(ok)))
+    return rows
+
+
 def cold_rows(quick: bool) -> list[Row]:
     rows: list[Row] = []
     for r in coldstart.run(5 if quick else 10):
@@ -112,6 +130,7 @@ def peer_rows(quick: bool) -> list[Row]:
 SECTIONS: dict[str, Callable[[bool], list[Row]]] = {
     "diff": diff_rows,
     "plugins": plugin_rows,
+    "batch": batch_rows,
     "cold": cold_rows,
     "peer": peer_rows,
 }

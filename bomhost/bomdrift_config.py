@@ -19,7 +19,7 @@ files coexist and neither reads the other's keys.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,14 +133,8 @@ def merge_into(
     ctx: click.Context,
     params: dict[str, Any],
     config: BomdriftConfig,
-    *,
-    noop: Collection[str] = (),
 ) -> dict[str, Any]:
-    """``params`` with the config's values filled in by bomdrift's rules; returns what was set.
-
-    ``noop`` names the keys whose bomdrift switch bomdrift accepts and ignores (the network
-    enrichers bomhost does not have): such a key is valid and has nothing to configure.
-    """
+    """``params`` with the config's values filled in by bomdrift's rules; returns what was set."""
     by_name = {p.name: p for p in ctx.command.params if p.name}
     applied: dict[str, Any] = {}
     entries = [(f"diff.{k}", DIFF_KEYS[k], v) for k, v in config.diff.items()]
@@ -149,10 +143,6 @@ def merge_into(
         key = where.rsplit(".", 1)[1]
         param = by_name.get(name)
         if param is None or name not in params:
-            if name in noop:
-                if not isinstance(value, bool):
-                    raise UsageError(f"{config.source}: {where}: expected true or false")
-                continue
             flag = "--" + name.replace("_", "-")
             raise UsageError(
                 f"{config.source}: {where}: bomdrift's {flag} is not supported by this bomhost"

@@ -10,21 +10,26 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-from bomhost import __version__, builtins
+from bomhost import __version__
 from bomhost.baseline import Baseline
 from bomhost.diff import diff
 from bomhost.errors import UsageError
 from bomhost.gates import GateOptions, evaluate
 from bomhost.model import ChangeSet
-from bomhost.plugins.interface import RunContext
-from bomhost.plugins.manifest import LoadedManifest, load_manifest
 from bomhost.plugins.outcome import PluginOutcome, Progress
 from bomhost.report.model import Enrichment, Report, Sandbox, SbomInfo
 from bomhost.sbom import SbomDocument, SbomFormat, load
+from bomhost.signals import SignalOptions
+from bomhost.vex import VexIndex
+
+if TYPE_CHECKING:
+    from bomhost.plugins.manifest import LoadedManifest
+    from bomhost.policy.model import Policy
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,14 @@ class DiffOptions:
     # Accepted findings, dropped before the report and the gates (--baseline).
     baseline: Baseline | None = None
     http_cache: bool = True
+    # Keep Syft's "file" pseudo-components (bomdrift drops them by default).
+    include_file_components: bool = False
+    # --vex statements, applied after the baseline (as bomdrift).
+    vex: VexIndex | None = None
+    # SBOM bytes fetched from a verified attestation, by the name used as old/new.
+    attested: Mapping[str, bytes] = field(default_factory=dict)
+    # bomdrift's risk signals (first-party plugins appended after ``plugins``) and their flags.
+    signals: SignalOptions = field(default_factory=SignalOptions)
 
 
 def _source_date_epoch() -> str | None:
@@ -92,22 +105,49 @@ def _sbom_warnings(doc: SbomDocument) -> list[str]:
     return [f"{doc.path}: skipped {doc.skipped} component(s) with neither purl nor name"]
 
 
+def default_jobs(manifests: Sequence[LoadedManifest], policy: Policy) -> int:
+    """``--jobs`` when not given: the CPU count where threads help, else 1 (measured rule).
+
+    Threads overlap waiting: an external plugin is a process, and a WASM plugin whose policy
+    lets it reach the network waits in host calls. A WASM plugin without network access is
+    CPU-bound Python and wasmtime under the GIL, where a second thread only adds contention:
+    2,000 calls of a two-host-call module took 1.2x longer with 2 threads than with 1
+    (docs/benchmarks.md). So 1 when every plugin is such a module.
+    """
+    cpus = os.cpu_count() or 1
+    for m in manifests:
+        if m.manifest.runtime != "wasm" or policy.for_plugin(m.name).net.allow:
+            return cpus
+    return 1
+
+
 def run_diff(opts: DiffOptions, progress: Progress | None = None) -> Report:
     """Read, diff, enrich and gate; raise ``BomhostError`` for anything the user must fix."""
+    if opts.jobs is not None and opts.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {opts.jobs}")
+    if not (opts.plugins or opts.policy or opts.signals.defaults):
+        return _report(opts, [], lambda _changes: PluginOutcome())
+
+    # Imported only when plugins run: a plain diff stays free of the plugin machinery (its
+    # pydantic models and wasmtime cost more start-up than the whole diff of a small pair).
+    from bomhost import builtins
+    from bomhost.plugins.interface import RunContext
+    from bomhost.plugins.manifest import load_manifest
+    from bomhost.plugins.runner import close_all, load_plugins, run_plugins
+    from bomhost.policy.load import load_policy
+    from bomhost.signals import read_grants, with_signals
+
     # builtin:NAME names a first-party plugin shipped in the package (bomhost/builtins/).
-    manifests: list[LoadedManifest] = [load_manifest(builtins.resolve(p)) for p in opts.plugins]
+    user: list[LoadedManifest] = [load_manifest(builtins.resolve(p)) for p in opts.plugins]
+    # bomdrift's signals run as first-party plugins after the user's, each replaceable by a
+    # user plugin of the same name (bomhost/signals.py).
+    manifests = with_signals(user, opts.signals)
     warnings: list[str] = [w for m in manifests for w in m.warnings]
-    jobs = opts.jobs if opts.jobs is not None else (os.cpu_count() or 1)
-    if jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, got {jobs}")
     if not (manifests or opts.policy):
         return _report(opts, warnings, lambda _changes: PluginOutcome())
 
-    # Imported only when plugins run: a plain diff stays free of the plugin machinery.
-    from bomhost.plugins.runner import close_all, load_plugins, run_plugins
-    from bomhost.policy.load import load_policy
-
-    policy = builtins.with_fragments(load_policy(opts.policy), manifests)
+    policy = builtins.with_fragments(load_policy(opts.policy), manifests, read_grants)
+    jobs = opts.jobs if opts.jobs is not None else default_jobs(manifests, policy)
     rules = list(policy.net.allow) + [r for t in policy.plugins.values() for r in t.net.allow]
     warnings += [
         f"policy: rule {r.id}: header {h} dropped (an environment variable it names is not set)"
@@ -135,14 +175,33 @@ def run_diff(opts: DiffOptions, progress: Progress | None = None) -> Report:
         close_all(instances)
 
 
+def _load(path: str, opts: DiffOptions) -> SbomDocument:
+    """One side: from its file, or from attested bytes; Syft's file entries dropped as bomdrift."""
+    if path in opts.attested:
+        from bomhost.sbom.detect import parse_bytes
+
+        doc = parse_bytes(opts.attested[path], path, opts.fmt)
+    else:
+        doc = load(path, opts.fmt)
+    if opts.include_file_components:
+        return doc
+    # bomdrift's filter_file_components: Syft's directory cataloger lists every scanned file as
+    # a component of ecosystem "file" whose path differs between two checkouts, so each would
+    # show as both added and removed. Only that exact ecosystem is dropped.
+    kept = tuple(c for c in doc.components if c.ecosystem != "file")
+    if len(kept) == len(doc.components):
+        return doc
+    return doc.model_copy(update={"components": kept})
+
+
 def _report(
     opts: DiffOptions,
     warnings: list[str],
     enrich: Callable[[ChangeSet], PluginOutcome],
 ) -> Report:
     """Read both SBOMs, diff them, let ``enrich`` run the plugins, and gate the result."""
-    old = load(opts.old, opts.fmt)
-    new = load(opts.new, opts.fmt)
+    old = _load(opts.old, opts)
+    new = _load(opts.new, opts)
     warnings = warnings + _sbom_warnings(old) + _sbom_warnings(new)
     if opts.validate:
         from bomhost.sbom.validate import validate_schema
@@ -159,7 +218,17 @@ def _report(
         base = opts.baseline
         findings = tuple(f for f in findings if not base.suppresses(f))
         warnings += base.warnings()
-    enrichment = Enrichment(plugin_findings=findings, plugin_errors=outcome.errors)
+    vex_extra: dict[str, Any] = {}
+    if opts.vex is not None:
+        from bomhost.vex.apply import apply_vex
+
+        applied = apply_vex(findings, opts.vex)
+        findings = applied.findings
+        vex_extra = {
+            "vex_annotations": applied.annotations,
+            "vex_suppressed_count": applied.suppressed,
+        }
+    enrichment = Enrichment(plugin_findings=findings, plugin_errors=outcome.errors, **vex_extra)
     return Report(
         bomhost_version=__version__,
         generated_at=generated_at(),

@@ -15,7 +15,8 @@ the CLI can map them to an exit code and print one line, never a traceback::
     ├── PluginLoadError           exit 1   a plugin cannot be prepared (missing exec, sha256
     │                                      mismatch, WASM module refused at load time)
     ├── PolicyError               exit 1   a sandbox policy file is invalid
-    └── ReportError               exit 1   a report cannot be read (``explain``) or written
+    ├── ReportError               exit 1   a report cannot be read (``explain``) or written
+    └── CaseError                 exit 1   a ``bomhost plugin test`` case file is invalid
 
 A gate that trips is not an error: the engine returns exit code 2 after the report is written.
 A plugin that fails on one component is not an error either: it is a ``PluginError`` record in
@@ -92,3 +93,7 @@ class PolicyError(BomhostError):
 
 class ReportError(BomhostError):
     """A report cannot be read or written."""
+
+
+class CaseError(BomhostError):
+    """A plugin test case file (``bomhost plugin test``) is malformed; the message names the file."""

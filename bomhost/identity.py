@@ -96,10 +96,34 @@ def ecosystem_for(purl: str | None, fallback: str | None) -> str:
     bomdrift the purl type is lower-cased first: purl types are case-insensitive by the spec.
     """
     if purl:
-        ptype = purl_type(purl)
-        if ptype:
-            return _ECOSYSTEM_BY_PURL_TYPE.get(ptype, ptype)
+        ecosystem = _purl_ecosystem(purl)
+        if ecosystem:
+            return ecosystem
     return fallback or "unknown"
+
+
+# ``pkg:npm`` -> ``npm``: the purl type depends only on the text before the first "/" (the type
+# cannot contain one and must be followed by one), so it is looked up once per distinct prefix,
+# not matched per component (0.4 -> 0.1 us). Bounded: a hostile file cannot grow it.
+_ECOSYSTEM_BY_HEAD: dict[str, str | None] = {}
+_HEAD_CACHE_MAX = 4096
+
+
+def _purl_ecosystem(purl: str) -> str | None:
+    slash = purl.find("/")
+    if slash <= 4:  # "pkg:/..." (slashes after the scheme) or no path: match the whole purl
+        ptype = purl_type(purl)
+        return _ECOSYSTEM_BY_PURL_TYPE.get(ptype, ptype) if ptype else None
+    head = purl[:slash]
+    try:
+        return _ECOSYSTEM_BY_HEAD[head]
+    except KeyError:
+        pass
+    ptype = purl_type(head + "/")
+    ecosystem = _ECOSYSTEM_BY_PURL_TYPE.get(ptype, ptype) if ptype else None
+    if len(_ECOSYSTEM_BY_HEAD) < _HEAD_CACHE_MAX:
+        _ECOSYSTEM_BY_HEAD[head] = ecosystem
+    return ecosystem
 
 
 def normalize_hash_alg(alg: str) -> str:

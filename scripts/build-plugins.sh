@@ -1,5 +1,12 @@
 #!/usr/bin/env bash
-# Build every Rust WASM plugin crate reproducibly and copy each .wasm next to its source.
+# Build every Rust WASM plugin crate and every C plugin reproducibly; each .wasm goes next to
+# its source.
+#
+# C plugins (examples/plugins/*-c, tests/assets/c/*): one .c file each on the C SDK
+# (examples/plugins/bomhost-plugin-sdk-c/bomhost.h), built with Debian's clang for wasm32-wasi
+# against wasi-libc (make toolchain: scripts/install-c-wasi.sh); the flags are in c_flags below.
+# clang's output depends on the source bytes only (no debug info, paths mapped), so a clone at
+# another path builds the same bytes.
 #
 # The crates: the examples in examples/plugins/*-wasm, the first-party plugins in plugins/<name>/
 # (their .wasm goes to bomhost/builtins/<name>/, next to the manifest that pins it) and the
@@ -31,10 +38,31 @@ sdk=examples/plugins/bomhost-plugin-sdk
 crates=(
   examples/plugins/banned-packages-wasm
   examples/plugins/banned-packages-file-wasm
+  examples/plugins/registry-lookup-wasm
   plugins/registry
   plugins/maintainer-age
   tests/assets/rust/contract-plugin
 )
+
+c_sdk=examples/plugins/bomhost-plugin-sdk-c
+c_plugins=(
+  examples/plugins/banned-packages-c/banned_packages.c:banned_packages_c.wasm
+  tests/assets/c/contract-plugin/contract_plugin.c:contract_plugin_c.wasm
+  tests/assets/c/lookup-plugin/lookup_plugin.c:lookup_plugin.wasm
+)
+# The same flags as `bomhost plugin new --lang c` writes into a plugin's Makefile.
+c_flags=(--target=wasm32-wasi -O2 -std=c11 -Wall -Wextra -Werror -mexec-model=reactor
+         "-ffile-prefix-map=$root=/build" -Wl,--strip-all)
+command -v clang >/dev/null && [ -f /usr/lib/wasm32-wasi/libc.a ] || {
+  echo "build-plugins: clang with wasi-libc is missing: run 'make toolchain'" >&2
+  exit 1
+}
+for entry in "${c_plugins[@]}"; do
+  src="$root/${entry%%:*}"
+  dest="${out_dir:-$(dirname "$src")}/${entry##*:}"
+  clang "${c_flags[@]}" -I "$root/$c_sdk" -o "$dest" "$src"
+  echo "built $dest ($(wc -c <"$dest") bytes)"
+done
 
 if [ "${BOMHOST_RUST:-debian}" = "rustup" ]; then
   cargo=(cargo)

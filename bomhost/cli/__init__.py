@@ -19,10 +19,12 @@ from bomhost import __version__
 COMMANDS: dict[str, str] = {
     "baseline": "bomhost.cli.baseline:baseline_group",
     "ci": "bomhost.cli.ci:ci_group",
+    "demo": "bomhost.cli.demo:demo_command",
     "diff": "bomhost.cli.diff:diff_command",
     "plugin": "bomhost.cli.plugin:plugin_group",
     "policy": "bomhost.cli.policy:policy_group",
     "explain": "bomhost.cli.policy:explain_command",
+    "init": "bomhost.cli.init:init_command",
 }
 
 

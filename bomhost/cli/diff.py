@@ -11,6 +11,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from bomhost.cli.diff_ci import CiOptions, ci_options
 from bomhost.gates import FAIL_ON_HELP, FAIL_ON_VALUES
 
 # Input files are opened by the readers and loaders, which name the file and the reason in one
@@ -20,24 +21,113 @@ _INPUT = click.Path(readable=False)
 
 OUTPUTS = ("terminal", "markdown", "json", "sarif", "cyclonedx")
 
-# bomdrift's switches that turn off one of its network enrichers. bomhost has none of those
-# enrichers, so each switch is already in force: accepted and ignored, so that a bomdrift
-# command line (CI usually passes --no-osv --no-maintainer-age) runs unchanged.
-BOMDRIFT_NOOP_FLAGS = (
-    "--no-osv",
-    "--no-osv-cache",
-    "--no-epss",
-    "--no-kev",
-    "--no-maintainer-age",
-    "--no-registry",
-)
+
+def _unit_float(_ctx: click.Context, _param: click.Parameter, value: float | None) -> float | None:
+    # bomdrift's parse_similarity_threshold: a finite float in 0.0..=1.0.
+    if value is not None and not 0.0 <= value <= 1.0:
+        raise click.BadParameter(f"expected a float in 0.0..=1.0, got {value}")
+    return value
 
 
-def _bomdrift_noop_flags(command: Callable[..., int]) -> Callable[..., int]:
-    for flag in reversed(BOMDRIFT_NOOP_FLAGS):
-        command = click.option(
-            flag, is_flag=True, hidden=True, expose_value=False, help="bomdrift's; a no-op"
-        )(command)
+def _comma_list(
+    _ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    # bomdrift's value_delimiter = ',': repeatable and comma-separated, blanks dropped.
+    return tuple(item.strip() for v in value for item in v.split(",") if item.strip())
+
+
+def _signal_options(command: Callable[..., int]) -> Callable[..., int]:
+    """bomdrift's signal flags: each configures (or turns off) a first-party signal plugin."""
+    options = [
+        click.option("--no-osv", is_flag=True, help="Skip the OSV vulnerability signal."),
+        click.option(
+            "--no-osv-cache", is_flag=True, help="OSV: neither read nor write its response cache."
+        ),
+        click.option("--no-epss", is_flag=True, help="OSV: do not add EPSS scores."),
+        click.option("--no-kev", is_flag=True, help="OSV: do not flag CISA KEV entries."),
+        click.option(
+            "--osv-db",
+            metavar="PATH",
+            help="OSV: evaluate offline against this dump (an all.zip or a folder of records).",
+        ),
+        click.option(
+            "--no-registry",
+            is_flag=True,
+            help="Skip the registry signals (recently published, deprecated).",
+        ),
+        click.option(
+            "--no-maintainer-age", is_flag=True, help="Skip the maintainer-age signal (GitHub)."
+        ),
+        click.option(
+            "--typosquat-similarity-threshold",
+            type=float,
+            callback=_unit_float,
+            metavar="0..1",
+            help="Typosquat: flag names at least this similar to a popular one [default: 0.92].",
+        ),
+        click.option(
+            "--multi-major-delta",
+            type=click.IntRange(min=1),
+            help="Version jump: flag upgrades crossing at least this many majors [default: 2].",
+        ),
+        click.option(
+            "--recently-published-days",
+            type=click.IntRange(min=0),
+            help="Registry: flag versions published within this many days [default: 14; 0 off].",
+        ),
+        click.option(
+            "--young-maintainer-days",
+            type=click.IntRange(min=1),
+            help="Maintainer age: flag a top contributor younger than this [default: 90].",
+        ),
+        click.option(
+            "--cache-ttl-hours",
+            type=click.IntRange(min=1),
+            help="OSV/registry/maintainer caches: entries live this long [default: 24].",
+        ),
+        click.option(
+            "--allow-licenses",
+            multiple=True,
+            callback=_comma_list,
+            metavar="SPDX,...",
+            help="Licence policy: allowed SPDX ids or `*` globs (repeatable, comma-separated).",
+        ),
+        click.option(
+            "--deny-licenses",
+            multiple=True,
+            callback=_comma_list,
+            metavar="SPDX,...",
+            help="Licence policy: denied SPDX ids or `*` globs; deny wins over allow.",
+        ),
+        click.option(
+            "--allow-ambiguous-licenses",
+            is_flag=True,
+            help="Licence policy: do not flag expressions that cannot be decided.",
+        ),
+        click.option(
+            "--allow-exception",
+            multiple=True,
+            callback=_comma_list,
+            metavar="EXC,...",
+            help="Licence policy: SPDX exceptions allowed after WITH (others then violate).",
+        ),
+        click.option(
+            "--deny-exception",
+            multiple=True,
+            callback=_comma_list,
+            metavar="EXC,...",
+            help="Licence policy: SPDX exceptions denied after WITH.",
+        ),
+        click.option(
+            "--fail-on-epss",
+            type=float,
+            callback=_unit_float,
+            metavar="0..1",
+            help="Exit 2 when a vulnerability's EPSS score is at least this.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
     return command
 
 
@@ -69,8 +159,8 @@ def _write(text: str, output_file: str | None) -> None:
 
 
 @click.command("diff")
-@click.argument("old", type=_INPUT)
-@click.argument("new", type=_INPUT)
+@click.argument("old", type=_INPUT, required=False)
+@click.argument("new", type=_INPUT, required=False)
 @click.option(
     "--output",
     type=click.Choice(OUTPUTS),
@@ -118,7 +208,8 @@ def _write(text: str, output_file: str | None) -> None:
     "--jobs",
     "-j",
     type=click.IntRange(min=1),
-    help="Concurrent plugin calls [default: CPU count].",
+    help="Concurrent plugin calls [default: CPU count; 1 when every plugin is WASM without "
+    "network access, which threads only slow down].",
 )
 @click.option(
     "--validate",
@@ -157,7 +248,15 @@ def _write(text: str, output_file: str | None) -> None:
     is_flag=True,
     help="Markdown: leave out the added/removed/version-changed lists; keep the findings.",
 )
-@_bomdrift_noop_flags
+@ci_options
+@click.option(
+    "--markdown-style",
+    type=click.Choice(("bomhost", "bomdrift")),
+    default="bomhost",
+    show_default=True,
+    help="Markdown: bomhost's layout, or bomdrift's exactly (its sections only, no bomhost extras).",
+)
+@_signal_options
 @click.pass_context
 def diff_command(ctx: click.Context, /, **params: Any) -> int:
     """Compare OLD and NEW SBOMs (CycloneDX JSON/XML, SPDX 2.3 JSON, Syft JSON).
@@ -169,8 +268,8 @@ def diff_command(ctx: click.Context, /, **params: Any) -> int:
 
     config_path = params.pop("config_path")
     bomdrift = load_bomdrift_config(find_bomdrift_config(config_path))
-    noop = {flag[2:].replace("-", "_") for flag in BOMDRIFT_NOOP_FLAGS}
-    merge_into(ctx, params, bomdrift, noop=noop)
+    merge_into(ctx, params, bomdrift)
+    ci = CiOptions.pop(params)
     notes: list[str] = []
     baseline_path = params.pop("baseline")
     if (
@@ -182,15 +281,16 @@ def diff_command(ctx: click.Context, /, **params: Any) -> int:
         # creates, so a missing file from the config is dropped; on the command line it is strict.
         notes.append(f"{bomdrift.source}: baseline {baseline_path} does not exist yet; ignored")
         baseline_path = None
-    return _diff(baseline_path=baseline_path, notes=notes, **params)
+    return _diff(baseline_path=baseline_path, notes=notes, ci=ci, **params)
 
 
 def _diff(
     *,
     baseline_path: str | None,
     notes: list[str],
-    old: str,
-    new: str,
+    ci: CiOptions,
+    old: str | None,
+    new: str | None,
     output: str | None,
     output_file: str | None,
     fmt: str,
@@ -206,15 +306,26 @@ def _diff(
     timings: bool,
     summary_only: bool,
     findings_only: bool,
+    markdown_style: str,
+    fail_on_epss: float | None,
+    **signal_flags: Any,
 ) -> int:
     """Run one diff with the merged options; returns the exit code."""
     from bomhost.baseline import load_baseline
+    from bomhost.cli.diff_ci import emit_vex, environment, fetch_attestations
     from bomhost.config import find_config, load_config
-    from bomhost.engine import DiffOptions, run_diff
+    from bomhost.engine import DiffOptions, run_diff, run_now_ms
     from bomhost.errors import ExitCode
     from bomhost.gates import GateOptions, parse_fail_on
     from bomhost.plugins.outcome import summarize_errors
+    from bomhost.report.forge import resolve
+    from bomhost.vex import load_vex
+
+    old, new = ci.sides(old, new)
+    vex = load_vex(ci.vex) if ci.vex else None  # read before any work that an error would lose
+    baseline = load_baseline(baseline_path) if baseline_path is not None else None
     from bomhost.report.interface import View, render
+    from bomhost.signals import SignalOptions
 
     config = load_config(find_config())
     policy = config.policy_path(policy)
@@ -225,12 +336,14 @@ def _diff(
         max_added=max_added,
         max_removed=max_removed,
         max_version_changed=max_version_changed,
+        fail_on_epss=fail_on_epss,
     )
     progress = None
     if sys.stderr.isatty():
         from bomhost.cli.progress import TerminalProgress
 
         progress = TerminalProgress()
+    old, new, attested = fetch_attestations(ci, old, new)
     report = run_diff(
         DiffOptions(
             old=old,
@@ -242,11 +355,17 @@ def _diff(
             gates=gates,
             timings=timings,
             validate=validate,
-            baseline=load_baseline(baseline_path) if baseline_path is not None else None,
+            baseline=baseline,
             http_cache=not no_cache,
+            include_file_components=ci.include_file_components,
+            vex=vex,
+            attested=attested,
+            signals=SignalOptions(**signal_flags),
         ),
         progress,
     )
+    forge = resolve(ci.repo_url, ci.platform, environment())
+    report = report.model_copy(update={"forge": forge})
 
     color = screen = False
     if output in (None, "terminal"):
@@ -259,8 +378,17 @@ def _diff(
             # (or the config's output = "terminal") is honoured: plain, uncoloured text.
             output = "markdown"
     view: View = "summary" if summary_only else "findings" if findings_only else "full"
-    text = render(report, output or "terminal", color=color, screen=screen, view=view)
+    text = render(
+        report, output or "terminal", color=color, screen=screen, view=view, style=markdown_style
+    )
     _write(text, output_file)
+    emit_vex(ci, report, baseline, forge.repo_url, run_now_ms())
+    if ci.debug_calibration:
+        from bomhost.report.calibration import calibration_lines
+
+        findings = report.enrichment.plugin_findings
+        for line in calibration_lines(findings, ci.debug_calibration_format, ci.thresholds):
+            click.echo(line, err=True)
 
     for note in notes:
         click.echo(f"bomhost: warning: {note}", err=True)

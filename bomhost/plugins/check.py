@@ -2,7 +2,10 @@
 
 For a WASM plugin this runs exactly the load-time checks of a real run (sha256 pin, compile,
 every import against the policy, the ABI exports) through ``WasmRuntime.load``, so the answer
-cannot differ from what ``bomhost diff`` would do; it also lists every import with its verdict.
+cannot differ from what ``bomhost diff`` would do; it also lists every import with its verdict
+and what the effective policy lets the plugin reach: its ``[[net.allow]]`` rules (scheme, host,
+port, methods, cache TTL, the NAMES of injected headers, never their values) and ``[[fs.read]]``
+rules.
 External plugins run as the CI user and are trusted: the check only covers the manifest and the
 exec file.
 """
@@ -19,7 +22,7 @@ from bomhost import __version__
 from bomhost.errors import PluginLoadError
 from bomhost.plugins.interface import RunContext
 from bomhost.plugins.manifest import load_manifest
-from bomhost.policy.model import Policy
+from bomhost.policy.model import HttpMethod, Policy
 
 
 class ImportVerdict(BaseModel):
@@ -31,6 +34,64 @@ class ImportVerdict(BaseModel):
     kind: str
     allowed: bool
     reason: str | None = None
+
+
+class NetGrant(BaseModel):
+    """One ``[[net.allow]]`` rule the plugin's effective policy has, as ``plugin check`` shows it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    scheme: str
+    host: str
+    port: int
+    methods: tuple[HttpMethod, ...]
+    cache_ttl_s: int  # 0: not cached
+    injected_headers: tuple[str, ...] = ()  # names only: the values are the operator's secrets
+    dropped_headers: tuple[str, ...] = ()  # injected headers left out (a variable is not set)
+    max_requests: int | None = None
+    timeout_ms: int = 1_000
+
+
+class FileGrant(BaseModel):
+    """One ``[[fs.read]]`` rule the plugin's effective policy has."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    path: str
+    max_bytes_per_invocation: int | None = None
+    max_bytes_per_run: int | None = None
+
+
+def grants(policy: Policy, name: str) -> tuple[tuple[NetGrant, ...], tuple[FileGrant, ...]]:
+    """What plugin ``name`` may reach under ``policy``, its own rules first (first match wins)."""
+    eff = policy.for_plugin(name)
+    net = tuple(
+        NetGrant(
+            id=r.id,
+            scheme=r.scheme,
+            host=r.host,
+            port=r.port,
+            methods=r.methods,
+            cache_ttl_s=r.cache_ttl_s,
+            injected_headers=tuple(sorted(k.lower() for k, _ in r.injected_headers)),
+            dropped_headers=tuple(sorted(k.lower() for k in r.dropped_headers)),
+            max_requests=r.max_requests,
+            timeout_ms=r.timeout_ms,
+        )
+        for r in eff.net.allow
+    )
+    files = tuple(
+        FileGrant(
+            id=r.id,
+            path=r.path,
+            max_bytes_per_invocation=r.max_bytes_per_invocation,
+            max_bytes_per_run=r.max_bytes_per_run,
+        )
+        for r in eff.fs.read
+    )
+    return net, files
 
 
 class CheckResult(BaseModel):
@@ -50,6 +111,9 @@ class CheckResult(BaseModel):
     protocol: int = 1
     invoke: str = "per-component"
     batch_size: int | None = None  # components per call, for invoke = "batch"
+    # What the policy grants a WASM plugin (external plugins are trusted: nothing is brokered).
+    net: tuple[NetGrant, ...] = ()
+    files: tuple[FileGrant, ...] = ()
 
 
 def check_plugin(manifest_path: str | Path, policy: Policy) -> CheckResult:
@@ -73,6 +137,10 @@ def check_plugin(manifest_path: str | Path, policy: Policy) -> CheckResult:
     }
     problem: str | None = None
     imports: tuple[ImportVerdict, ...] = ()
+    net: tuple[NetGrant, ...] = ()
+    files: tuple[FileGrant, ...] = ()
+    if plugin.manifest.runtime == "wasm":
+        net, files = grants(policy, plugin.name)
     try:
         if plugin.manifest.runtime == "wasm":
             from bomhost.plugins.wasm.runtime import WasmRuntime, audit_imports
@@ -96,4 +164,6 @@ def check_plugin(manifest_path: str | Path, policy: Policy) -> CheckResult:
                 )
     except PluginLoadError as exc:
         problem = str(exc)
-    return CheckResult(**base, ok=problem is None, problem=problem, imports=imports)
+    return CheckResult(
+        **base, ok=problem is None, problem=problem, imports=imports, net=net, files=files
+    )

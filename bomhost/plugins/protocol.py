@@ -27,7 +27,9 @@ class RunInfo(BaseModel):
 class RequestV1(BaseModel):
     """bomdrift's request envelope, unchanged."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built on first use (schemas, tests): requests are encoded by RequestEncoder, so a run
+    # never validates one and need not pay for the schema at import.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     protocol_version: Literal[1] = 1
     component: Component
@@ -38,7 +40,9 @@ class RequestV1(BaseModel):
 class RequestV2(BaseModel):
     """Protocol 2: version 1's fields plus ``config`` and ``run``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built on first use (schemas, tests): requests are encoded by RequestEncoder, so a run
+    # never validates one and need not pay for the schema at import.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     protocol_version: Literal[2] = 2
     component: Component
@@ -51,7 +55,9 @@ class RequestV2(BaseModel):
 class BatchItem(BaseModel):
     """One component of a batch request; ``component_purl`` is what its findings must name."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built on first use (schemas, tests): requests are encoded by RequestEncoder, so a run
+    # never validates one and need not pay for the schema at import.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     component_purl: str = Field(description="The component's purl, else its name.")
     component: Component
@@ -62,7 +68,9 @@ class BatchItem(BaseModel):
 class RequestBatch(BaseModel):
     """Protocol 2, ``invoke = "batch"``: every component of one chunk in one request."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built on first use (schemas, tests): requests are encoded by RequestEncoder, so a run
+    # never validates one and need not pay for the schema at import.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     protocol_version: Literal[2] = 2
     batch: tuple[BatchItem, ...]
@@ -133,6 +141,21 @@ class BatchResponse(BaseModel):
 
 class BadResponse(ValueError):
     """The output is not a valid response; the message says why in one line."""
+
+
+class TooManyFindings(BadResponse):
+    """A valid response with more findings than one call may return (``output_too_large``)."""
+
+    def __init__(self, count: int, limit: int) -> None:
+        super().__init__(f"{count} findings, more than the {limit} one call may return")
+        self.count = count
+        self.limit = limit
+
+
+# Findings one call may return, per component it carries (a batch call of n components may
+# return n times as many). The byte caps (1 MiB stdout, max_output_bytes) bound the bytes; this
+# bounds what the report keeps per call, since a short finding is ~60 bytes.
+MAX_FINDINGS_PER_COMPONENT = 1_000
 
 
 _CONFIG = TypeAdapter(dict[str, Any])
@@ -230,18 +253,24 @@ def _trim(data: bytes) -> bytes:
 
 
 def decode_response(data: bytes) -> tuple[ResponseFinding, ...]:
-    """Parse a plugin's whole (trimmed) output as one response, or raise ``BadResponse``."""
-    return _decode(data, Response).findings
+    """Parse a plugin's whole (trimmed) output as one response, or raise ``BadResponse``.
+
+    More than ``MAX_FINDINGS_PER_COMPONENT`` findings raise ``TooManyFindings``.
+    """
+    return _capped(_decode(data, Response).findings, MAX_FINDINGS_PER_COMPONENT)
 
 
 def decode_response_error(data: bytes) -> tuple[tuple[ResponseFinding, ...], str | None]:
     """``decode_response`` plus the response's protocol-2 ``error`` (None when absent)."""
     response = _decode(data, Response)
-    return response.findings, response.error
+    return _capped(response.findings, MAX_FINDINGS_PER_COMPONENT), response.error
 
 
 def decode_batch_response(data: bytes, sent: frozenset[str]) -> tuple[BatchFinding, ...]:
-    """A batch response whose every finding names a component in ``sent``, or ``BadResponse``."""
+    """A batch response whose every finding names a component in ``sent``, or ``BadResponse``.
+
+    The findings cap is ``MAX_FINDINGS_PER_COMPONENT`` times the number of components sent.
+    """
     return decode_batch_response_error(data, sent)[0]
 
 
@@ -250,13 +279,22 @@ def decode_batch_response_error(
 ) -> tuple[tuple[BatchFinding, ...], str | None]:
     """``decode_batch_response`` plus the response's protocol-2 ``error``."""
     response = _decode(data, BatchResponse)
-    findings = response.findings
+    findings = _capped(response.findings, MAX_FINDINGS_PER_COMPONENT * max(len(sent), 1))
     for n, f in enumerate(findings):
         if f.component_purl not in sent:
             raise BadResponse(
                 f"findings.{n}.component_purl {f.component_purl!r} names a component that was not sent"
             )
     return findings, response.error
+
+
+_F = TypeVar("_F", ResponseFinding, BatchFinding)
+
+
+def _capped(findings: tuple[_F, ...], limit: int) -> tuple[_F, ...]:
+    if len(findings) > limit:
+        raise TooManyFindings(len(findings), limit)
+    return findings
 
 
 def _decode(data: bytes, model: type[_R]) -> _R:

@@ -33,6 +33,7 @@ from bomhost.plugins.protocol import (
     RequestEncoder,
     ResponseFinding,
     RunInfo,
+    TooManyFindings,
     decode_batch_response_error,
     decode_response_error,
 )
@@ -184,6 +185,20 @@ def _call(
             else:
                 single, reported = decode_response_error(result.output)
                 raw = [(subject, f) for f in single]
+        except TooManyFindings as exc:
+            # One error per component and one event for the call, never one per finding.
+            errors = fail("output_too_large", f"response has {exc}")
+            if m.runtime == "wasm":
+                events += (
+                    SandboxEvent(
+                        plugin_name=m.name,
+                        component_purl=subject,
+                        decision="deny",
+                        rule_id="protocol.max_findings",
+                        reason_code="output_too_large",
+                        context={"limit": exc.limit, "used": exc.count},
+                    ),
+                )
         except BadResponse as exc:
             errors = fail("bad_output", str(exc))
             if m.runtime == "wasm":

@@ -14,19 +14,16 @@ then turned out to be missing or the server answered 404 (the ``reason_code`` sa
 from __future__ import annotations
 
 import contextlib
-import http.client
 import io
 import os
 import re
-import socket
-import ssl
 import stat
 import threading
 import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -34,6 +31,13 @@ from bomhost import __version__
 from bomhost.model import Decision, SandboxEvent
 from bomhost.policy.cache import ResponseCache, cache_key
 from bomhost.policy.model import FsReadRule, HttpMethod, NetAllowRule, Policy, valid_host
+
+if TYPE_CHECKING:
+    import http.client
+    import socket
+
+# http.client, ssl and socket are imported by the first live request (``_fetch``): a run whose
+# requests are all answered from the cache, or a plugin that makes none, never pays for them.
 
 DENIED = -1
 NOT_FOUND = -2  # read_file: not found or unreadable; http_get: connection or HTTP failure
@@ -374,6 +378,10 @@ class InvocationBroker:
         buf_cap: int,
         ctx: dict[str, Any],
     ) -> bytes | int:
+        import http.client
+        import socket
+        import ssl
+
         method, headers, body = request
         scheme, host, port, path = target
         conn: http.client.HTTPConnection
@@ -476,6 +484,8 @@ def _resolve(host: str, port: int, deadline: float) -> list[Any]:
     The C resolver cannot be interrupted; an abandoned lookup ends by the resolver's own
     timeout and holds nothing but its thread.
     """
+    import socket
+
     found: list[Any] = []
     failed: list[OSError] = []
 
@@ -497,6 +507,8 @@ def _resolve(host: str, port: int, deadline: float) -> list[Any]:
 
 def _connect(host: str, port: int, deadline: float) -> socket.socket:
     """A TCP connection to ``host``, resolution and connect both within ``deadline``."""
+    import socket
+
     error: OSError = OSError(f"no address for {host}")
     for family, kind, proto, _, addr in _resolve(host, port, deadline):
         remaining = deadline - time.monotonic()

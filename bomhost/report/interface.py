@@ -21,13 +21,23 @@ OUTPUT_FORMATS: tuple[OutputFormat, ...] = get_args(OutputFormat)
 # table and gates), or --findings-only (no added/removed/version-changed lists). The data
 # formats (json, sarif, cyclonedx) always carry everything.
 View = Literal["full", "summary", "findings"]
+# Markdown layout: bomhost's (bomdrift's plus bomhost's buckets, escaping and size limit), or
+# bomdrift's byte for byte (--markdown-style bomdrift; its examples' goldens reproduce).
+Style = Literal["bomhost", "bomdrift"]
 
 
 class Renderer(Protocol):
     """Turn a Report into the full text of one output format."""
 
     def __call__(
-        self, report: Report, /, *, color: bool = False, screen: bool = False, view: View = "full"
+        self,
+        report: Report,
+        /,
+        *,
+        color: bool = False,
+        screen: bool = False,
+        view: View = "full",
+        style: str = "bomhost",
     ) -> str: ...
 
 
@@ -35,7 +45,13 @@ class Renderer(Protocol):
 
 
 def _terminal(
-    report: Report, /, *, color: bool = False, screen: bool = False, view: View = "full"
+    report: Report,
+    /,
+    *,
+    color: bool = False,
+    screen: bool = False,
+    view: View = "full",
+    style: str = "bomhost",
 ) -> str:
     from bomhost.report.terminal import SCREEN_LIMIT, render_terminal
 
@@ -43,15 +59,27 @@ def _terminal(
 
 
 def _markdown(
-    report: Report, /, *, color: bool = False, screen: bool = False, view: View = "full"
+    report: Report,
+    /,
+    *,
+    color: bool = False,
+    screen: bool = False,
+    view: View = "full",
+    style: str = "bomhost",
 ) -> str:
     from bomhost.report.markdown import render_markdown
 
-    return render_markdown(report, view=view)
+    return render_markdown(report, view=view, style=style)
 
 
 def _json(
-    report: Report, /, *, color: bool = False, screen: bool = False, view: View = "full"
+    report: Report,
+    /,
+    *,
+    color: bool = False,
+    screen: bool = False,
+    view: View = "full",
+    style: str = "bomhost",
 ) -> str:
     from bomhost.report.json import render_json
 
@@ -59,7 +87,13 @@ def _json(
 
 
 def _sarif(
-    report: Report, /, *, color: bool = False, screen: bool = False, view: View = "full"
+    report: Report,
+    /,
+    *,
+    color: bool = False,
+    screen: bool = False,
+    view: View = "full",
+    style: str = "bomhost",
 ) -> str:
     from bomhost.report.sarif import render_sarif
 
@@ -67,7 +101,13 @@ def _sarif(
 
 
 def _cyclonedx(
-    report: Report, /, *, color: bool = False, screen: bool = False, view: View = "full"
+    report: Report,
+    /,
+    *,
+    color: bool = False,
+    screen: bool = False,
+    view: View = "full",
+    style: str = "bomhost",
 ) -> str:
     from bomhost.report.cyclonedx import render_cyclonedx
 
@@ -86,7 +126,13 @@ RENDERERS: Mapping[str, Renderer] = MappingProxyType(
 
 
 def render(
-    report: Report, output: str, *, color: bool = False, screen: bool = False, view: View = "full"
+    report: Report,
+    output: str,
+    *,
+    color: bool = False,
+    screen: bool = False,
+    view: View = "full",
+    style: str = "bomhost",
 ) -> str:
     """Render ``report`` as ``output``; ``UsageError`` for a format bomhost does not have.
 
@@ -97,4 +143,4 @@ def render(
         raise UsageError(
             f"unknown output format {output!r} (choose from {', '.join(OUTPUT_FORMATS)})"
         )
-    return renderer(report, color=color, screen=screen, view=view)
+    return renderer(report, color=color, screen=screen, view=view, style=style)

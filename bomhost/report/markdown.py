@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bomhost.model import Component, Severity
+from bomhost.report.forge import footer as forge_footer
 from bomhost.report.model import Report
 from bomhost.report.summary import (
     Summary,
@@ -288,7 +289,7 @@ def _sections(report: Report, summary: Summary) -> list[_Section]:
     return sections
 
 
-def _summary_table(summary: Summary) -> str:
+def _summary_table(summary: Summary, vex_suppressed: int = 0) -> str:
     rows = [
         ("Added", summary.added),
         ("Removed", summary.removed),
@@ -302,6 +303,8 @@ def _summary_table(summary: Summary) -> str:
         rows.insert(3, ("⚠️ Downgrades", summary.downgrades))
     if summary.sandbox_denials:
         rows.append(("Sandbox denials", summary.sandbox_denials))
+    if vex_suppressed:
+        rows.append(("Suppressed by VEX", vex_suppressed))  # bomdrift's row
     body = "".join(f"| {label} | {count} |\n" for label, count in rows)
     return "| Change | Count |\n|---|---:|\n" + body + "\n"
 
@@ -351,7 +354,11 @@ _CHANGE_LISTS = frozenset({"added", "removed", "version_changed"})
 
 
 def render_markdown(
-    report: Report, *, max_chars: int = DEFAULT_MAX_CHARS, view: str = "full"
+    report: Report,
+    *,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    view: str = "full",
+    style: str = "bomhost",
 ) -> str:
     """The Markdown report text, at most ``max_chars`` UTF-16 code units long.
 
@@ -359,19 +366,20 @@ def render_markdown(
     added/removed/version-changed lists (bomdrift's --summary-only and --findings-only).
     """
     summary = summarize(report)
+    vex = report.enrichment.vex_suppressed_count
     head = "## SBOM diff\n\n" + _gates(report)
-    footer = f"<sub>bomhost {_text(report.bomhost_version)}</sub>\n"
+    footer = forge_footer(report.forge) + f"<sub>bomhost {_text(report.bomhost_version)}</sub>\n"
     sections = _sections(report, summary)
     if sections and view == "summary":
-        return head + _summary_table(summary) + footer
+        return head + _summary_table(summary, vex) + footer
     if sections and view == "findings":
         sections = [s for s in sections if s.key not in _CHANGE_LISTS]
         if not sections:
-            return head + _summary_table(summary) + "_No findings._\n\n" + footer
+            return head + _summary_table(summary, vex) + "_No findings._\n\n" + footer
     if not sections:
         return head + "_No dependency changes._\n\n" + footer
 
-    table = _summary_table(summary)
+    table = _summary_table(summary, vex)
     full = head + table + "".join(_render_section(s) for s in sections) + footer
     if _width(full) <= max_chars:
         return full

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from bomhost.model import ChangeSet, Finding, PluginError, SandboxEvent
+from bomhost.report.forge import Forge
 
 
 class _Model(BaseModel):
@@ -33,11 +34,21 @@ class PluginLog(_Model):
     message: str
 
 
+class VexAnnotation(_Model):
+    """A VEX statement kept on a finding (``affected`` / ``under_investigation``), as bomdrift."""
+
+    status: str
+    justification: str | None = None
+
+
 class Enrichment(_Model):
     """What plugins added; bomdrift's ``plugin_findings`` plus bomhost's ``plugin_errors``."""
 
     plugin_findings: tuple[Finding, ...] = ()
     plugin_errors: tuple[PluginError, ...] = ()
+    # --vex: bomdrift's keys (finding identity -> annotation; how many findings were dropped).
+    vex_annotations: dict[str, VexAnnotation] = Field(default_factory=dict)
+    vex_suppressed_count: int = 0
 
 
 class Distribution(_Model):
@@ -87,3 +98,5 @@ class Report(_Model):
     sandbox: Sandbox = Sandbox()
     warnings: tuple[str, ...] = ()
     gates: tuple[Gate, ...] = ()
+    # Where the Markdown is shown (--repo-url, --platform): its footer only, never in the JSON.
+    forge: Forge | None = None

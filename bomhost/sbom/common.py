@@ -54,6 +54,31 @@ def _build(cls: type[_M], values: dict[str, Any]) -> _M:
     return obj
 
 
+_HASH_FIELDS: set[str] = set(Hash.model_fields)
+_COMPONENT_FIELDS: set[str] = set(Component.model_fields)
+_set = object.__setattr__
+
+
+def new_hash(alg: str, value: str) -> Hash:
+    """``_build(Hash, ...)`` unrolled: it runs for every digest of every component."""
+    obj = Hash.__new__(Hash)
+    _set(obj, "__dict__", {"alg": alg, "value": value})
+    _set(obj, "__pydantic_fields_set__", _HASH_FIELDS)
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
+    return obj
+
+
+def new_component(values: dict[str, Any]) -> Component:
+    """``_build(Component, values)`` unrolled; ``values`` in field order (see make_component)."""
+    obj = Component.__new__(Component)
+    _set(obj, "__dict__", values)
+    _set(obj, "__pydantic_fields_set__", _COMPONENT_FIELDS)
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
+    return obj
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector for a bulk build (see module doc)."""
@@ -118,7 +143,7 @@ def hash_list(
             alg = item.get(alg_key)
             value = item.get(value_key)
             if type(alg) is str and alg and type(value) is str:
-                out.append(_build(Hash, {"alg": normalize_hash_alg(alg), "value": value}))
+                out.append(new_hash(normalize_hash_alg(alg), value))
                 continue
         raise SbomContentError(
             source,
@@ -157,8 +182,7 @@ def make_component(
     """The one place a reader turns checked raw values into a ``Component`` (see module doc)."""
     purl = purl or None
     # Keys in field order: model_dump and the plugin envelope follow __dict__ order.
-    return _build(
-        Component,
+    return new_component(
         {
             "name": name,
             "version": version or "",
@@ -170,7 +194,7 @@ def make_component(
             "relationship": relationship,
             "source_url": source_url or None,
             "bom_ref": bom_ref or None,
-        },
+        }
     )
 
 

@@ -15,11 +15,9 @@ from typing import Any, Literal
 from xml.etree.ElementTree import Element, ParseError
 
 import orjson
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
 
 from bomhost.errors import SbomContentError, SbomError, SbomFormatError, SbomParseError
-from bomhost.sbom import cyclonedx_json, cyclonedx_xml, spdx_json, syft_json
+from bomhost.sbom import cyclonedx_fast, cyclonedx_json, cyclonedx_xml, spdx_json, syft_json
 from bomhost.sbom.interface import SbomDocument, SbomFormat
 
 Detected = Literal["cdx", "spdx", "syft"]
@@ -125,6 +123,12 @@ def _parse_json(buffer: list[bytes], source: str) -> Any:
 
 
 def _from_json(buffer: list[bytes], source: str, fmt: SbomFormat) -> SbomDocument:
+    if fmt in ("auto", "cdx"):
+        # CycloneDX JSON decoded straight into the fields read (cyclonedx_fast); None means
+        # anything else, and the checked path below decides, exactly as before.
+        fast = cyclonedx_fast.read(buffer, source)
+        if fast is not None:
+            return fast
     doc = _parse_json(buffer, source)
     if not isinstance(doc, dict):
         raise SbomFormatError(source, "not an SBOM: the JSON document is not an object")
@@ -138,6 +142,10 @@ def _from_json(buffer: list[bytes], source: str, fmt: SbomFormat) -> SbomDocumen
 
 
 def _from_xml(data: bytes, source: str, fmt: SbomFormat) -> SbomDocument:
+    # Imported here: most SBOMs are JSON, and a plain diff's start-up counts (docs/benchmarks.md).
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
     try:
         root: Element = fromstring(data, forbid_dtd=True)
     except ParseError as exc:

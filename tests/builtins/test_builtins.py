@@ -6,6 +6,8 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
+
 from bomhost import builtins
 from bomhost.plugins.manifest import load_manifest
 from bomhost.policy.model import PluginBudgets, PluginPolicy, Policy
@@ -76,3 +78,21 @@ def test_plugin_list_shows_version_sha256_and_grants() -> None:
     assert "budget timeout_ms = 1000" in known["grants"]
     text = bomhost("plugin", "list").stdout
     assert f"builtin:known-malicious  {known['version']}  sha256 {digest}" in text
+
+
+@pytest.mark.parametrize("name", builtins.names())
+def test_each_builtin_passes_its_own_cases(name: str, tmp_path: Path) -> None:
+    """Every first-party plugin ships cases beside its manifest and passes them in the sandbox."""
+    assert (ROOT / "bomhost/builtins" / name / "cases").is_dir(), f"builtin:{name} has no cases/"
+    junit = tmp_path / "junit.xml"
+    proc = bomhost("plugin", "test", f"builtin:{name}", "--junit", junit)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert ", 0 failed" in proc.stdout
+    assert "testcase" in junit.read_text(encoding="utf-8")
+
+
+def test_known_malicious_cases_cover_flags_and_non_flags() -> None:
+    proc = bomhost("plugin", "test", "builtin:known-malicious")
+    assert proc.returncode == 0, proc.stdout
+    assert "8 cases: 8 passed, 0 failed" in proc.stdout
+    assert "PASS  a similar name is not a match (rc@1.2.8 is not rc@1.2.9)" in proc.stdout

@@ -52,7 +52,8 @@ def _run(
     if token is not None:
         env["GITHUB_TOKEN"] = token
     return bomhost(
-        "diff", JUICE_OLD, JUICE_NEW, "--plugin", manifest, "--policy", policy, *extra,
+        "diff", JUICE_OLD, JUICE_NEW, "--plugin", manifest, "--policy", policy, "--no-registry",
+        *extra,
         cwd=tmp_path, env=env,
     )  # fmt: skip
 

@@ -40,8 +40,8 @@ def _diff(
 ) -> tuple[dict[str, Any], str]:
     env = {"SOURCE_DATE_EPOCH": str(now), "BOMHOST_CACHE_DIR": str(tmp_path / "cache")}
     proc = bomhost(
-        "diff", old, new, "--plugin", manifest, "--policy", policy, "--output", "json", *extra,
-        cwd=tmp_path, env=env,
+        "diff", old, new, "--plugin", manifest, "--policy", policy, "--output", "json",
+        "--no-maintainer-age", *extra, cwd=tmp_path, env=env,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     report: dict[str, Any] = json.loads(proc.stdout)
@@ -204,7 +204,7 @@ def test_offline_is_a_warning_and_plugin_errors_not_a_failed_run(tmp_path: Path)
     env = {"SOURCE_DATE_EPOCH": str(PY_NOW), "BOMHOST_CACHE_DIR": str(tmp_path / "cache")}
     gated = bomhost(
         "diff", PY_OLD, PY_NEW, "--plugin", manifest, "--policy", policy,
-        "--fail-on", "plugin-error", cwd=tmp_path, env=env,
+        "--no-maintainer-age", "--fail-on", "plugin-error", cwd=tmp_path, env=env,
     )  # fmt: skip
     assert gated.returncode == 2, gated.stderr
 

@@ -12,7 +12,7 @@ from cmarkgfm.cmark import Options
 
 from bomhost.report.markdown import render_markdown
 from bomhost.report.model import Enrichment
-from tests.compat.helpers import bomhost, install, write_manifest, write_pair
+from tests.compat.helpers import bomhost, cdx, install, write_manifest, write_pair
 from tests.report.factories import empty_report
 
 PLUGIN = "banned-packages"
@@ -103,28 +103,83 @@ def test_bomdrift_fail_on_values_bomhost_shares(
     assert proc.stdout.startswith("## SBOM diff")  # the report is written before exit 2
 
 
+SIGNAL_NAMES = ("cve-low", "cve-high", "cve-kev", "typosquat", "licensed", "fresh", "old-news")
+
+
+@pytest.fixture
+def signal_run(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """old/new SBOMs where each added component draws one signal from a real plugin process."""
+    old = tmp_path / "old.json"
+    new = tmp_path / "new.json"
+    old.write_text(cdx())
+    new.write_text(
+        cdx(
+            *(
+                {"type": "library", "name": n, "version": "1.0.0", "purl": f"pkg:npm/{n}@1.0.0"}
+                for n in SIGNAL_NAMES
+            )
+        )
+    )
+    install(tmp_path, "signals.py")
+    manifest = write_manifest(
+        tmp_path,
+        '[plugin]\nname = "signals"\nexec = "./signals.py"\nprotocol_version = 2\n',
+    )
+    return old, new, manifest
+
+
 @pytest.mark.parametrize(
-    ("fail_on", "instead"),
+    ("fail_on", "drop", "reason"),
     [
-        ("cve", "--fail-on plugin-finding"),
-        ("critical-cve", "--fail-on error"),
-        ("kev", "--fail-on error"),
-        ("typosquat", "--fail-on plugin-finding"),
-        ("license-violation", "--fail-on plugin-finding"),
-        ("recently-published", "--fail-on plugin-finding"),
-        ("deprecated", "--fail-on plugin-finding"),
+        ("cve", (), "3 known vulnerability finding(s)"),
+        ("critical-cve", (), "1 vulnerability finding(s) of severity HIGH or CRITICAL"),
+        ("kev", (), "1 vulnerability finding(s) in the CISA KEV catalogue"),
+        ("typosquat", (), "1 possible typosquat(s)"),
+        ("license-violation", (), "1 licence policy violation(s)"),
+        ("recently-published", (), "1 recently published component(s)"),
+        ("deprecated", (), "1 deprecated component(s)"),
+        # Each trips on its own kind only: without that component, exit 0.
+        ("critical-cve", ("cve-high",), None),
+        ("kev", ("cve-kev",), None),
+        ("typosquat", ("typosquat",), None),
+        ("deprecated", ("old-news",), None),
     ],
 )
-def test_bomdrift_only_fail_on_values_are_refused_with_the_replacement(
-    setup: tuple[Path, Path, Path], fail_on: str, instead: str
+def test_bomdrift_signal_fail_on_values_gate_on_findings_of_their_kind(
+    signal_run: tuple[Path, Path, Path], fail_on: str, drop: tuple[str, ...], reason: str | None
 ) -> None:
-    # A gate that can never trip would pass every PR silently: refuse, and say what to use.
-    old, new, _ = setup
-    proc = bomhost("diff", old, new, "--fail-on", fail_on)
+    old, new, manifest = signal_run
+    doc = json.loads(new.read_text())
+    doc["components"] = [c for c in doc["components"] if c["name"] not in drop]
+    new.write_text(json.dumps(doc))
+    proc = bomhost("diff", old, new, "--plugin", manifest, "--fail-on", fail_on, "--output", "json")
+    gates = json.loads(proc.stdout)["gates"]
+    if reason is None:
+        assert proc.returncode == 0, proc.stderr
+        assert gates == []
+    else:
+        assert proc.returncode == 2, proc.stderr
+        assert gates == [{"option": f"--fail-on {fail_on}", "reason": reason}]
+        assert f"bomhost: gate tripped: --fail-on {fail_on}: {reason}" in proc.stderr
+
+
+@pytest.mark.parametrize(("threshold", "status"), [("0.7", 2), ("0.5", 2), ("0.71", 0)])
+def test_fail_on_epss_trips_at_or_above_the_threshold(
+    signal_run: tuple[Path, Path, Path], threshold: str, status: int
+) -> None:
+    old, new, manifest = signal_run
+    proc = bomhost("diff", old, new, "--plugin", manifest, "--fail-on-epss", threshold)
+    assert proc.returncode == status, proc.stderr
+    if status:
+        assert f"gate tripped: --fail-on-epss {threshold}: 1 vulnerability" in proc.stderr
+
+
+def test_fail_on_epss_out_of_range_is_a_usage_error(signal_run: tuple[Path, Path, Path]) -> None:
+    old, new, _ = signal_run
+    proc = bomhost("diff", old, new, "--fail-on-epss", "1.5")
     assert proc.returncode == 1
-    assert proc.stderr.startswith(f"bomhost: error: --fail-on {fail_on}: bomdrift-only value")
-    assert instead in proc.stderr
-    assert proc.stderr.count("\n") == 1
+    assert "expected a float in 0.0..=1.0" in proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
 def test_bomdrift_offline_switches_are_accepted(setup: tuple[Path, Path, Path]) -> None:

@@ -24,6 +24,13 @@ batch protocol (``invoke = "batch"``, one component per call so each case means 
 the batch cases below with real chunks. Your plugin must answer a ``batch`` request item by
 item, the first item that crashes, sleeps or floods doing so for the whole call, and
 ``stranger`` adding a finding for a component that was not sent.
+
+HTTP through the host (``bomdrift.http_request``, protocol/README.md section 9): only runtimes
+with a broker have it (WASM; external plugins are trusted and use their own network access).
+Such a runtime also mixes in ``HttpRequestContract`` and implements ``http_policy(rule)``; its
+plugin answers ``post`` by POSTing the component's id (as text) to ``config.url`` and
+returning one finding, kind ``http``, whose message is the answer's body or ``error <code>``.
+The cases run against a real recording server on 127.0.0.1, in both invocation modes.
 """
 
 from __future__ import annotations
@@ -39,7 +46,8 @@ from bomhost.plugins.interface import RunContext
 from bomhost.plugins.manifest import LoadedManifest
 from bomhost.plugins.outcome import PluginOutcome
 from bomhost.plugins.runner import run_plugins
-from bomhost.policy.model import Policy
+from bomhost.policy.model import NetAllowRule, Policy
+from tests.http_server import serve
 
 SEVERITIES = ("info", "warning", "error")
 NOW_MS = 1_700_000_000_000
@@ -255,4 +263,78 @@ class BatchContract(RuntimeContract):
         # counted in components, as in per-component mode
         assert out.summary_lines() == [
             f"plugin {p.name}: 3 of 4 calls failed (3 {self.crash_kind}); see enrichment.plugin_errors"
+        ]
+
+
+class HttpRequestContract:
+    """``bomdrift.http_request`` against a real server; mix in with a runtime's contract class."""
+
+    invoke: ClassVar[Literal["per-component", "batch"]] = "per-component"
+
+    def plugin(self, tmp_path: Path, timeout_ms: int) -> LoadedManifest:
+        raise NotImplementedError
+
+    def http_policy(self, rule: NetAllowRule) -> Policy:
+        """The runtime's contract policy with ``bomdrift.http_request`` allowed and ``rule``."""
+        raise NotImplementedError
+
+    def _run_http(
+        self, tmp_path: Path, methods: tuple[str, ...], names: list[str], size: int
+    ) -> tuple[PluginOutcome, list[tuple[str, bytes]]]:
+        with serve() as server:
+            rule = NetAllowRule.model_validate(
+                {"id": "echo", "scheme": "http", "host": "127.0.0.1", "port": server.port}
+                | {"methods": methods}
+            )
+            p = self.plugin(tmp_path, 30_000)
+            config = {"url": f"http://127.0.0.1:{server.port}/echo"}
+            p = dataclasses.replace(p, manifest=p.manifest.model_copy(update={"config": config}))
+            if self.invoke == "batch":
+                p = batched(p, size)
+            changes = ChangeSet(added=tuple(comp(n, f"{i}.0.0") for i, n in enumerate(names)))
+            out = run([p], changes, 1, self.http_policy(rule))
+            return out, list(server.bodies)
+
+    def test_http_request_post_reaches_the_server(self, tmp_path: Path) -> None:
+        out, bodies = self._run_http(tmp_path, ("POST",), ["post", "finding-1", "post"], 1)
+        assert out.errors == ()
+        sent = [b"pkg:npm/post@0.0.0", b"pkg:npm/post@2.0.0"]
+        assert bodies == [("POST", b) for b in sent]
+        # The recording server answers "POST <body length>".
+        assert [(f.component_purl, f.kind, f.message) for f in out.findings] == [
+            ("pkg:npm/post@0.0.0", "http", "POST 18"),
+            ("pkg:npm/finding-1@1.0.0", "test", "pkg:npm/finding-1@1.0.0 #0"),
+            ("pkg:npm/post@2.0.0", "http", "POST 18"),
+        ]
+        allowed = [(e.decision, e.rule_id, e.reason_code, e.context["method"]) for e in out.events]
+        assert allowed == [("allow", "echo", "net_ok", "POST")] * 2
+
+    def test_http_request_outside_the_rule_is_denied_with_an_event(self, tmp_path: Path) -> None:
+        out, bodies = self._run_http(tmp_path, ("GET",), ["post"], 1)
+        assert bodies == []  # nothing reached the server
+        assert [f.message for f in out.findings] == ["error -1"]
+        [event] = out.events
+        assert (event.decision, event.rule_id, event.reason_code) == (
+            "deny",
+            "echo",
+            "net_method_denied",
+        )
+        assert event.context["methods"] == ["GET"]
+
+    def test_http_requests_of_one_batch_call_are_its_events(self, tmp_path: Path) -> None:
+        if self.invoke != "batch":
+            # Per-component mode: the same requests, one call each (the first case).
+            out, _ = self._run_http(tmp_path, ("POST",), ["post", "post"], 2)
+            assert [e.component_purl for e in out.events] == [
+                "pkg:npm/post@0.0.0",
+                "pkg:npm/post@1.0.0",
+            ]
+            return
+        out, bodies = self._run_http(tmp_path, ("POST",), ["post", "none", "post"], 3)
+        assert out.stats[next(iter(out.stats))].count == 1
+        assert len(bodies) == 2
+        assert [e.component_purl for e in out.events] == ["batch:pkg:npm/post@0.0.0+2"] * 2
+        assert [f.component_purl for f in out.findings] == [
+            "pkg:npm/post@0.0.0",
+            "pkg:npm/post@2.0.0",
         ]

@@ -8,14 +8,18 @@ child writes the serialized module (what the cache stores) to stdout, and the pa
 deserializes it. A child that runs out of time or memory is killed and the load fails with
 ``CompileError`` naming the limit.
 
+Before compiling, the child converts text to binary and refuses module shapes past the limits
+of ``shape.py`` (functions, imports, data segments, locals, body size, nesting), naming the
+limit: a cheap scan of the binary, inside the same time and memory bounds.
+
 Protocol: stdin is one byte (``t`` for .wat text, ``b`` for .wasm) then the source; stdout is
-the serialized module; exit 2 with the reason on stderr when the module is invalid.
+the serialized module; exit 2 with the reason on stderr when the module is invalid, exit 4
+when it passes a shape limit.
 """
 
 from __future__ import annotations
 
 import resource
-import subprocess
 import sys
 from pathlib import Path
 
@@ -34,7 +38,11 @@ class CompileError(Exception):
 
 
 class CompileLimitError(CompileError):
-    """Compiling went past the time or memory limit of a load."""
+    """Compiling went past the time or memory limit of a load, or a module-shape limit."""
+
+
+_EXIT_INVALID = 2
+_EXIT_SHAPE = 4
 
 
 def _limit_memory() -> None:  # runs in the child, between fork and exec
@@ -43,6 +51,8 @@ def _limit_memory() -> None:  # runs in the child, between fork and exec
 
 def compile_serialized(source: bytes, *, text: bool) -> bytes:
     """The serialized module for ``source``, compiled in a bounded child process."""
+    import subprocess  # only on a compile-cache miss: a cached run never needs it
+
     try:
         proc = subprocess.run(
             # -I: no cwd, PYTHONPATH or user site on the path (a checkout being diffed must not
@@ -61,8 +71,10 @@ def compile_serialized(source: bytes, *, text: bool) -> bytes:
     if proc.returncode == 0:
         return proc.stdout
     reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-    if proc.returncode == 2 and reason:
+    if proc.returncode == _EXIT_INVALID and reason:
         raise CompileError(reason[-1])
+    if proc.returncode == _EXIT_SHAPE and reason:
+        raise CompileLimitError(reason[-1])
     raise CompileLimitError(
         f"compiling failed (exit {proc.returncode}), most likely past the"
         f" {COMPILE_MEMORY_BYTES >> 20} MiB memory limit of a load"
@@ -74,18 +86,23 @@ def main() -> None:
     """The child: compile what stdin holds with the sandbox's engine config."""
     import wasmtime
 
+    from bomhost.plugins.wasm import shape
     from bomhost.plugins.wasm.engine import _config
     from bomhost.plugins.wasm.runtime import _why as why
 
     data = sys.stdin.buffer.read()
     kind, source = data[:1], data[1:]
     try:
+        binary = bytes(wasmtime.wat2wasm(source.decode("utf-8"))) if kind == b"t" else source
+        shape.check(binary)
         engine = wasmtime.Engine(_config())
-        module = wasmtime.Module(engine, source.decode("utf-8") if kind == b"t" else source)
-        blob = bytes(module.serialize())
+        blob = bytes(wasmtime.Module(engine, binary).serialize())
+    except shape.ShapeError as exc:
+        sys.stderr.write(f"{exc} (a load limit)\n")
+        sys.exit(_EXIT_SHAPE)
     except (wasmtime.WasmtimeError, UnicodeDecodeError) as exc:
         sys.stderr.write(why(exc) + "\n")
-        sys.exit(2)
+        sys.exit(_EXIT_INVALID)
     except MemoryError:
         sys.stderr.write(f"compiling needed more than {COMPILE_MEMORY_BYTES >> 20} MiB\n")
         sys.exit(3)

@@ -11,6 +11,7 @@ handed to ``Module.deserialize`` (which trusts its input completely).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib.metadata
 import math
@@ -22,13 +23,14 @@ import time
 from pathlib import Path
 
 import wasmtime
+from wasmtime import _ffi as wasmtime_ffi
 
 from bomhost.plugins.wasm.compiler import compile_serialized
 
 # Part of the cache key: change it whenever ``_config`` changes.
 CONFIG_ID = (
     "fuel=1;epoch=1;threads=0;stack=512KiB;mem=2MiB+8MiB,guard=0,nocow;"
-    "mm=0;m64=0;gc=0;exn=0;fref=0;ss=0;cps=0;nan=1;rsimd=det;v3"
+    "mm=0;m64=0;gc=0;exn=0;fref=0;ss=0;cps=0;nan=1;rsimd=det;shape=1;v4"
 )
 MAGIC = b"bomhost-cwasm-1\n"
 MIN_TICK_S = 0.001
@@ -66,6 +68,21 @@ def _config() -> wasmtime.Config:
     cfg.memory_reservation_for_growth = 8 << 20
     cfg.memory_init_cow = False
     return cfg
+
+
+@functools.cache
+def _wasmtime_id() -> str:
+    """Which wasmtime build compiled a cached module: its native library's size and mtime.
+
+    ``importlib.metadata.version`` scans every distribution on the path (9-16 ms, once per
+    process, on the path of every plugin run); a stat of the library wasmtime-py loaded costs
+    microseconds and changes whenever another build is installed.
+    """
+    try:
+        st = Path(wasmtime_ffi.filename).stat()
+        return f"lib-{st.st_size}-{st.st_mtime_ns}"
+    except (AttributeError, OSError):
+        return importlib.metadata.version("wasmtime")
 
 
 def default_cache_dir() -> Path:
@@ -143,7 +160,7 @@ class SandboxEngine:
         key = hashlib.sha256(
             "|".join(
                 (
-                    importlib.metadata.version("wasmtime"),
+                    _wasmtime_id(),
                     CONFIG_ID,
                     platform.machine(),
                     "wat" if text else "wasm",

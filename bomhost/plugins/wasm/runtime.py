@@ -239,6 +239,7 @@ class WasmPlugin:
             store.set_epoch_deadline(self.engine.deadline_ticks(timeout_ms))
             instance = self.pre.instantiate(store)
             guest = abi.Guest.bind(store, instance)
+            inv.memory = guest.memory
             if self.has_initialize:
                 abi.invoke(store, abi.export(store, instance, "_initialize"), result=None)
             ptr = guest.write_request(request)

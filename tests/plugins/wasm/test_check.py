@@ -100,3 +100,67 @@ def test_diff_cli_with_a_hostile_and_a_good_plugin(tmp_path: Path) -> None:
     fuel_max = data["sandbox"]["stats"]["fuel_burner"]["fuel"]["max"]
     assert fuel_max == 1000000
     assert isinstance(fuel_max, int)  # a count reads as 1000000, not 1000000.0
+
+
+def test_check_lists_the_net_and_file_grants_without_secrets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rules for this plugin ([plugins.NAME]) first, then top-level ones; header names only."""
+    monkeypatch.setenv("BOMHOST_CHECK_TOKEN", "tok-VALUE-never-shown")
+    monkeypatch.delenv("BOMHOST_CHECK_UNSET", raising=False)
+    m = wat(tmp_path, "wasi_path_open")
+    (tmp_path / "list.txt").write_text("x\n", encoding="utf-8")
+    policy = tmp_path / "p.toml"
+    policy.write_text(
+        """
+[imports]
+allow = ["wasi_snapshot_preview1.path_open"]
+[[net.allow]]
+id = "everyone"
+scheme = "https"
+host = "*.example.org"
+port = 443
+[[plugins.wasi_path_open.net.allow]]
+id = "osv"
+scheme = "https"
+host = "api.osv.dev"
+port = 443
+methods = ["GET", "POST"]
+cache_ttl_s = 600
+max_requests = 5
+headers = { Authorization = "Bearer ${env:BOMHOST_CHECK_TOKEN}", X-Other = "${env:BOMHOST_CHECK_UNSET}" }
+on_missing_env = "drop"
+[[plugins.wasi_path_open.fs.read]]
+id = "list"
+path = "list.txt"
+max_bytes_per_run = 1000
+""",
+        encoding="utf-8",
+    )
+    assert cli(["plugin", "check", str(m.path), "--policy", str(policy)]) == 0
+    out, err = capsys.readouterr()
+    assert (
+        "  net osv: GET/POST https://api.osv.dev:443, cached 600 s, timeout 1000 ms,"
+        " max 5 requests\n    injects headers: authorization (values hidden)\n"
+        "    drops headers (variable not set): x-other\n"
+        "  net everyone: GET https://*.example.org:443, not cached, timeout 1000 ms\n"
+        "  read list: list.txt (per run 1000 bytes)\n"
+    ) in out
+    assert cli(["plugin", "check", str(m.path), "--policy", str(policy), "--output", "json"]) == 0
+    text = capsys.readouterr().out
+    result = json.loads(text)
+    assert [
+        (n["id"], n["methods"], n["cache_ttl_s"], n["injected_headers"]) for n in result["net"]
+    ] == [
+        ("osv", ["GET", "POST"], 600, ["authorization"]),
+        ("everyone", ["GET"], 0, []),
+    ]
+    assert result["files"] == [
+        {
+            "id": "list",
+            "path": "list.txt",
+            "max_bytes_per_invocation": None,
+            "max_bytes_per_run": 1000,
+        }
+    ]
+    assert "tok-VALUE-never-shown" not in out + err + text

@@ -11,15 +11,17 @@ from typing import ClassVar
 
 from bomhost.model import ErrorKind
 from bomhost.plugins.manifest import LoadedManifest
-from bomhost.policy.model import Budgets, Policy
-from tests.plugins.contract import BatchContract, RuntimeContract
+from bomhost.policy.model import DEFAULT_IMPORTS, Budgets, Imports, NetAllowRule, NetTable, Policy
+from tests.plugins.contract import BatchContract, HttpRequestContract, RuntimeContract
 from tests.plugins.util import manifest
 from tests.plugins.wasm.helpers import ROOT
 
 CONTRACT_WASM = ROOT / "tests/assets/rust/contract-plugin/contract_plugin.wasm"
+# The plugin calls bomdrift.http_request (for "post"), so every policy it runs under allows it.
+IMPORTS = Imports(allow=(*DEFAULT_IMPORTS, "bomdrift.http_request"))
 
 
-class TestWasmRuntimeContract(RuntimeContract):
+class TestWasmRuntimeContract(HttpRequestContract, RuntimeContract):
     crash_kind: ClassVar[ErrorKind] = "trap"
     flood_kind: ClassVar[ErrorKind] = "output_too_large"
 
@@ -36,8 +38,12 @@ class TestWasmRuntimeContract(RuntimeContract):
                 timeout_ms=self.timeout_ms,
                 memory_bytes=64 * 1024 * 1024,
                 max_output_bytes=1024 * 1024,
-            )
+            ),
+            imports=IMPORTS,
         )
+
+    def http_policy(self, rule: NetAllowRule) -> Policy:
+        return self.policy().model_copy(update={"net": NetTable(allow=(rule,))})
 
 
 class TestWasmBatchContract(BatchContract, TestWasmRuntimeContract):
@@ -51,12 +57,12 @@ def test_batch_budgets_scale_with_the_chunk(tmp_path: Path) -> None:
     from tests.plugins.contract import added, batched, ctx
 
     p = manifest(tmp_path, CONTRACT_WASM, name="contract")
-    one = run_plugins([p], added("finding-3"), ctx(), jobs=1)
+    one = run_plugins([p], added("finding-3"), ctx(policy=Policy(imports=IMPORTS)), jobs=1)
     fuel = one.stats["contract"].fuel
     assert fuel is not None
     assert not one.errors
     # 20% headroom for one component; 50 components share one call.
-    policy = Policy(budgets=Budgets(fuel=int(fuel.max * 1.2)))
+    policy = Policy(budgets=Budgets(fuel=int(fuel.max * 1.2)), imports=IMPORTS)
     names = [f"finding-{n % 4}" for n in range(50)]
     changes = added(*names)
     changes = changes.model_copy(

@@ -1,6 +1,7 @@
-"""The Rust plugins: reproducible builds, committed .wasm current, same findings as external.
+"""The Rust and C plugins: reproducible builds, committed .wasm current, same findings as external.
 
-With ``BOMHOST_REQUIRE_RUST=1`` (``make test``, CI) a missing toolchain fails instead of skipping.
+With ``BOMHOST_REQUIRE_RUST=1`` (``make test``, CI) a missing toolchain (Rust, or clang with
+wasi-libc: ``make toolchain`` installs both) fails instead of skipping.
 """
 
 from __future__ import annotations
@@ -23,14 +24,18 @@ COMMITTED = EXAMPLE / "banned_packages_wasm.wasm"
 
 
 def _toolchain_ok() -> bool:
-    return Path("/usr/bin/cargo").exists() and Path("/usr/lib/rustlib/wasm32-wasi").is_dir()
+    rust = Path("/usr/bin/cargo").exists() and Path("/usr/lib/rustlib/wasm32-wasi").is_dir()
+    c = shutil.which("clang") is not None and Path("/usr/lib/wasm32-wasi/libc.a").exists()
+    return rust and c
 
 
 def committed_wasm() -> dict[str, Path]:
-    """Every committed Rust-built .wasm, by file name (the build's ``--out`` layout is flat)."""
-    found = sorted(ROOT.glob("examples/plugins/*/*.wasm")) + sorted(
-        ROOT.glob("tests/assets/rust/*/*.wasm")
-    )
+    """Every committed Rust- or C-built .wasm, by file name (the build's ``--out`` layout is flat)."""
+    found = [
+        *sorted(ROOT.glob("examples/plugins/*/*.wasm")),
+        *sorted(ROOT.glob("tests/assets/rust/*/*.wasm")),
+        *sorted(ROOT.glob("tests/assets/c/*/*.wasm")),
+    ]
     # First-party plugins built from plugins/<name>/ live next to their manifest.
     for crate in sorted(ROOT.glob("plugins/*/Cargo.toml")):
         name = crate.parent.name
@@ -54,6 +59,7 @@ def test_committed_wasm_is_the_reproducible_build_of_a_clone(tmp_path: Path) -> 
     shutil.copytree(ROOT / "scripts", clone / "scripts")
     shutil.copytree(ROOT / "examples/plugins", clone / "examples/plugins", ignore=skip)
     shutil.copytree(ROOT / "tests/assets/rust", clone / "tests/assets/rust", ignore=skip)
+    shutil.copytree(ROOT / "tests/assets/c", clone / "tests/assets/c", ignore=skip)
     shutil.copytree(ROOT / "plugins", clone / "plugins", ignore=skip)
     out = tmp_path / "out"
     subprocess.run(
@@ -65,7 +71,10 @@ def test_committed_wasm_is_the_reproducible_build_of_a_clone(tmp_path: Path) -> 
     committed = committed_wasm()
     rebuilt = {p.name: p for p in out.glob("*.wasm")}
     assert sorted(rebuilt) == sorted(committed), "a crate is not built, or a .wasm is stray"
-    assert {"banned_packages_wasm.wasm", "contract_plugin.wasm"} < set(rebuilt)
+    assert {"banned_packages_wasm.wasm", "contract_plugin.wasm", "banned_packages_c.wasm"} < set(
+        rebuilt
+    )
+    assert "contract_plugin_c.wasm" in rebuilt
     stale = [n for n in sorted(rebuilt) if rebuilt[n].read_bytes() != committed[n].read_bytes()]
     assert stale == [], "run 'make plugins' and commit the .wasm"
 
@@ -74,20 +83,24 @@ def test_default_policy_example_imports_no_host_function() -> None:
     """wasm-ld keeps only the host functions a plugin calls: the SDK's read_file wrapper must
     not make the no-I/O example import it (it would then be refused by the default policy)."""
     engine = wasmtime.Engine()
-    plain = wasmtime.Module.from_file(engine, str(COMMITTED))
-    names = {f"{i.module}.{i.name}" for i in plain.imports}
-    assert names <= set(Policy().imports.allow)
-    assert not any(n.startswith("bomdrift.") for n in names)
+    c_twin = ROOT / "examples/plugins/banned-packages-c/banned_packages_c.wasm"
+    for plain_path in (COMMITTED, c_twin):
+        plain = wasmtime.Module.from_file(engine, str(plain_path))
+        names = {f"{i.module}.{i.name}" for i in plain.imports}
+        assert names <= set(Policy().imports.allow)
+        assert not any(n.startswith("bomdrift.") for n in names)
     reader = ROOT / "examples/plugins/banned-packages-file-wasm/banned_packages_file_wasm.wasm"
     reads = {f"{i.module}.{i.name}" for i in wasmtime.Module.from_file(engine, str(reader)).imports}
     assert {n for n in reads if n.startswith("bomdrift.")} == {"bomdrift.read_file"}
 
 
-def test_wasm_and_external_examples_agree() -> None:
+@pytest.mark.parametrize("twin", ["banned-packages-wasm", "banned-packages-c"])
+def test_wasm_and_external_examples_agree(twin: str) -> None:
+    """The Python example and each WASM twin (Rust, C) give the same findings."""
     from bomhost.model import ChangeSet, VersionChange
 
     external = load_manifest(ROOT / "examples/plugins/banned-packages/plugin.toml")
-    wasm = load_manifest(ROOT / "examples/plugins/banned-packages-wasm/plugin.toml")
+    wasm = load_manifest(ROOT / f"examples/plugins/{twin}/plugin.toml")
     changes = ChangeSet(
         added=(
             comp("left-pad"),

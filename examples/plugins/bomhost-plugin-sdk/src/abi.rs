@@ -6,6 +6,7 @@
 //! The host builds a fresh instance for every call, so buffers are simply leaked: the whole
 //! linear memory is dropped when the call returns.
 
+use crate::batch::{batch_response, BatchFinding, BatchRequest};
 use crate::{response, Finding, Value};
 
 #[doc(hidden)]
@@ -26,5 +27,15 @@ pub fn findings_for(request: &[u8], plugin: fn(&Value) -> Vec<Finding>) -> Vec<u
     match serde_json::from_slice::<Value>(request) {
         Ok(request) => response(&plugin(&request)),
         Err(_) => b"request is not JSON".to_vec(),
+    }
+}
+
+#[doc(hidden)]
+pub fn batch_findings_for(request: &[u8], plugin: fn(&BatchRequest) -> Vec<BatchFinding>) -> Vec<u8> {
+    match BatchRequest::from_slice(request) {
+        Ok(request) => batch_response(&plugin(&request)),
+        // Not a valid response either, so the mistake (e.g. a manifest without
+        // `invoke = "batch"`) shows as bad_output.
+        Err(why) => format!("bomhost_plugin: {}", why).into_bytes(),
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Each wrapper is a separate import: wasm-ld keeps only the ones a plugin calls, and the
 //! operator's policy must allow every import a module keeps (`bomdrift.log` and
-//! `bomdrift.now_ms` are in the default set; `read_file` and `http_get` are not).
+//! `bomdrift.now_ms` are in the default set; `read_file`, `http_get` and `http_request` are
+//! not).
 
 use std::fmt;
 
@@ -20,9 +21,10 @@ extern "C" {
     fn host_http_request(req_ptr: *const u8, req_len: usize, buf_ptr: *mut u8, cap: usize) -> i64;
 }
 
-/// The first buffer offered to `read_file` / `http_get`; doubled on "buffer too small".
+/// The first buffer offered to `read_file` / `http_get` / `http_request`; doubled on "buffer
+/// too small".
 pub const FIRST_BUFFER: usize = 64 * 1024;
-/// The largest buffer `read_file` / `http_get` offer (`*_max` take another bound).
+/// The largest buffer the brokered calls offer (`*_max` take another bound).
 pub const MAX_BUFFER: usize = 16 * 1024 * 1024;
 
 /// Why a host call gave no bytes: the host's negative result codes.
@@ -40,6 +42,8 @@ pub enum HostError {
     TimedOut,
     /// -6, or a byte count larger than the buffer: the host saw a bad pointer.
     Fault,
+    /// -7: `http_request` only: the host could not read the request (a bug in the caller).
+    BadRequest,
     /// Any other code (a newer host).
     Other(i64),
 }
@@ -53,6 +57,7 @@ impl HostError {
             -4 => HostError::TooLarge { limit },
             -5 => HostError::TimedOut,
             -6 => HostError::Fault,
+            -7 => HostError::BadRequest,
             other => HostError::Other(other),
         }
     }
@@ -66,6 +71,7 @@ impl HostError {
             HostError::TooLarge { .. } => -4,
             HostError::TimedOut => -5,
             HostError::Fault => -6,
+            HostError::BadRequest => -7,
             HostError::Other(code) => code,
         }
     }
@@ -80,7 +86,7 @@ impl fmt::Display for HostError {
             HostError::TooLarge { limit } => write!(f, "larger than {} bytes", limit),
             HostError::TimedOut => write!(f, "timed out"),
             HostError::Fault => write!(f, "the host rejected a guest pointer"),
-            HostError::Other(-7) => write!(f, "the host refused the request as malformed"),
+            HostError::BadRequest => write!(f, "the host could not read the request"),
             HostError::Other(code) => write!(f, "unknown host result {}", code),
         }
     }
@@ -147,10 +153,15 @@ pub fn http_get_max(url: &str, max_bytes: usize) -> Result<Vec<u8>, HostError> {
     })
 }
 
-/// The body of a 2xx answer to `method url` with extra `headers` and an optional `body`
-/// (protocol/README.md section 9). Needs `bomdrift.http_request` in the policy's imports and a
-/// `[[net.allow]]` rule whose `methods` list `method`; headers the rule injects (a token) are
-/// added by the host, and the plugin never sees them.
+/// The body of a 2xx answer to `method url` with `headers` and `body` (`bomdrift.http_request`,
+/// protocol/README.md section 9). Needs `bomdrift.http_request` in the policy's imports and a
+/// `[[net.allow]]` rule for the URL whose `methods` list `method`. Headers the host controls
+/// (`host`, `content-length`, `connection`, `proxy-*`, any the rule injects) are refused as
+/// `Denied`; the rule's injected credentials are added by the host and never visible here.
+///
+/// A body too big for the buffer (-4) is fetched again with a bigger one, so with a response
+/// over 64 KiB the server sees the request more than once: use `http_request_max` with a
+/// first buffer that fits, or a rule with `cache_ttl_s`.
 pub fn http_request(
     method: &str,
     url: &str,
@@ -168,7 +179,10 @@ pub fn http_request_max(
     body: Option<&str>,
     max_bytes: usize,
 ) -> Result<Vec<u8>, HostError> {
-    http_request_sized(method, url, headers, body, FIRST_BUFFER, max_bytes)
+    let request = encode_http_request(method, url, headers, body);
+    fetch(max_bytes, |buf, cap| unsafe {
+        host_http_request(request.as_ptr(), request.len(), buf, cap)
+    })
 }
 
 /// `http_request`, offering `first_bytes` of buffer first and at most `max_bytes`. Every retry
@@ -182,12 +196,23 @@ pub fn http_request_sized(
     first_bytes: usize,
     max_bytes: usize,
 ) -> Result<Vec<u8>, HostError> {
-    let pairs: Vec<[&str; 2]> = headers.iter().map(|(k, v)| [*k, *v]).collect();
-    let request = serde_json::json!({"method": method, "url": url, "headers": pairs, "body": body});
-    let raw = serde_json::to_vec(&request).unwrap_or_default();
+    let request = encode_http_request(method, url, headers, body);
     fetch_from(first_bytes, max_bytes, |buf, cap| unsafe {
-        host_http_request(raw.as_ptr(), raw.len(), buf, cap)
+        host_http_request(request.as_ptr(), request.len(), buf, cap)
     })
+}
+
+/// The JSON request `http_request` passes to the host (`http-request.schema.json`).
+pub fn encode_http_request(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Vec<u8> {
+    let headers: Vec<[&str; 2]> = headers.iter().map(|(k, v)| [*k, *v]).collect();
+    let request = serde_json::json!({"method": method, "url": url, "headers": headers, "body": body});
+    // Serialising strings into a Vec cannot fail.
+    serde_json::to_vec(&request).unwrap_or_default()
 }
 
 /// Log levels, as the report shows them.

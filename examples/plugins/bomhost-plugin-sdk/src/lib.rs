@@ -16,13 +16,17 @@
 //!
 //! The crate hides the ABI (`abi`: the `bomdrift_alloc` / `bomdrift_enrich` exports and the
 //! response encoding) and wraps the host functions of import module `bomdrift` (`host`:
-//! `read_file`, `http_get`, `log`, `now_ms`). The linker imports only the host functions a
+//! `read_file`, `http_get`, `http_request`, `log`, `now_ms`). `batch` has the request and
+//! response types of batch invocation (`invoke = "batch"`), exported with
+//! `export_batch_plugin!`. The linker imports only the host functions a
 //! plugin actually calls, so a plugin that never reads a file still loads under the default
 //! policy, which does not grant `bomdrift.read_file`.
 
 pub mod abi;
+pub mod batch;
 pub mod host;
 
+pub use batch::{batch_response, BatchFinding, BatchItem, BatchRequest};
 pub use host::{
     http_get, http_get_max, http_request, http_request_max, http_request_sized, log, now_ms,
     read_file, read_file_max, HostError, Level,
@@ -137,6 +141,19 @@ macro_rules! export_plugin {
             $crate::abi::findings_for(request, $plugin)
         }
         $crate::export_raw_plugin!(__bomhost_plugin_raw);
+    };
+}
+
+/// Export the ABI for a batch plugin, `$plugin: fn(&BatchRequest) -> Vec<BatchFinding>`; its
+/// manifest must say `protocol_version = 2` and `invoke = "batch"`. A request that is not a
+/// batch request gets an invalid response (`bad_output` in the report).
+#[macro_export]
+macro_rules! export_batch_plugin {
+    ($plugin:path) => {
+        fn __bomhost_batch_plugin_raw(request: &[u8]) -> ::std::vec::Vec<u8> {
+            $crate::abi::batch_findings_for(request, $plugin)
+        }
+        $crate::export_raw_plugin!(__bomhost_batch_plugin_raw);
     };
 }
 

@@ -3,13 +3,15 @@
 //!
 //! finding-N: N findings | none: no findings | garbage: not JSON | badshape: a finding
 //! without its fields | crash: a panic (an `unreachable` trap) | sleep: a busy loop until the
-//! wall-clock budget stops it | flood: 8 MiB of output.
+//! wall-clock budget stops it | flood: 8 MiB of output | post: `http_request` POST of the
+//! purl to `config.url`, one finding (kind `http`) whose message is the answer's body, or
+//! `error <code>` when the host refused or the request failed.
 //!
 //! A batch request (`invoke = "batch"`) is answered item by item, each finding naming its item's
 //! `component_purl`; the first item that crashes, sleeps or writes garbage does so for the whole
 //! call, and `stranger` adds a finding for a component that was not sent.
 
-use bomhost_plugin::{export_raw_plugin, json, response, Finding, Severity, Value};
+use bomhost_plugin::{export_raw_plugin, http_request, json, response, Finding, Severity, Value};
 
 const SEVERITIES: [Severity; 3] = [Severity::Info, Severity::Warning, Severity::Error];
 
@@ -22,7 +24,7 @@ fn behave(raw: &[u8]) -> Vec<u8> {
         let mut out: Vec<Value> = Vec::new();
         for item in items {
             let id = item["component_purl"].as_str().unwrap_or("");
-            let found = match one(&item["component"]) {
+            let found = match one(&item["component"], &request["config"]) {
                 Ok(found) => found,
                 Err(raw) => return raw,
             };
@@ -35,7 +37,7 @@ fn behave(raw: &[u8]) -> Vec<u8> {
         }
         return bomhost_plugin::serde_json::to_vec(&json!({ "findings": out })).unwrap();
     }
-    match one(&request["component"]) {
+    match one(&request["component"], &request["config"]) {
         Ok(found) => response(&found),
         Err(raw) => raw,
     }
@@ -46,7 +48,7 @@ fn finding(i: usize, purl: &str) -> Finding {
 }
 
 /// Findings for one component, or `Err` with the raw bytes the whole call must answer.
-fn one(component: &Value) -> Result<Vec<Finding>, Vec<u8>> {
+fn one(component: &Value, config: &Value) -> Result<Vec<Finding>, Vec<u8>> {
     let name = component["name"].as_str().unwrap_or("");
     let purl = match component["purl"].as_str() {
         Some(p) if !p.is_empty() => p,
@@ -62,8 +64,18 @@ fn one(component: &Value) -> Result<Vec<Finding>, Vec<u8>> {
         "flood" => Err(vec![b'x'; 8 * 1024 * 1024]),
         "crash" => panic!("boom"),
         "sleep" => spin(),
+        "post" => Ok(vec![post(purl, config["url"].as_str().unwrap_or(""))]),
         _ => Ok(Vec::new()),
     }
+}
+
+/// POST the purl to `url`; the answer (or the host's error code) becomes the finding's message.
+fn post(purl: &str, url: &str) -> Finding {
+    let message = match http_request("POST", url, &[("Content-Type", "text/plain")], Some(purl)) {
+        Ok(body) => String::from_utf8_lossy(&body).into_owned(),
+        Err(e) => format!("error {}", e.code()),
+    };
+    Finding::new("http", Severity::Info, "test/http", message)
 }
 
 /// Burn time without end; only the host's wall-clock (or fuel) budget can stop it.
