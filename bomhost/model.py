@@ -23,6 +23,8 @@ ErrorKind = Literal[
     "timeout",
     "bad_output",
     "output_too_large",
+    # protocol 2: the plugin answered, with an ``error`` saying what it could not do
+    "plugin_reported",
     # wasm sandbox only
     "out_of_fuel",
     "memory_limit",

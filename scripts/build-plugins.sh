@@ -8,9 +8,10 @@
 # clang's output depends on the source bytes only (no debug info, paths mapped), so a clone at
 # another path builds the same bytes.
 #
-# The crates: the examples in examples/plugins/*-wasm and the contract-test plugin in
-# tests/assets/rust/; the SDK (examples/plugins/bomhost-plugin-sdk) is their path dependency,
-# never built alone. Each crate commits its Cargo.lock.
+# The crates: the examples in examples/plugins/*-wasm, the first-party plugins in plugins/<name>/
+# (their .wasm goes to bomhost/builtins/<name>/, next to the manifest that pins it) and the
+# contract-test plugin in tests/assets/rust/; the SDK (examples/plugins/bomhost-plugin-sdk) is
+# their path dependency, never built alone. Each crate commits its Cargo.lock.
 #
 # Offline by default, with Debian's toolchain (make toolchain): /usr/bin/rustc 1.63 targets
 # wasm32-wasi and crates come from /usr/share/cargo/registry. Elsewhere, with rustup:
@@ -38,6 +39,8 @@ crates=(
   examples/plugins/banned-packages-wasm
   examples/plugins/banned-packages-file-wasm
   examples/plugins/registry-lookup-wasm
+  plugins/registry
+  plugins/maintainer-age
   tests/assets/rust/contract-plugin
   plugins/osv
 )
@@ -109,7 +112,9 @@ for rel in "${crates[@]}"; do
   (cd "$stage" && "${cargo[@]}" build --quiet --release "${flags[@]}" --target "$target" \
     "${source_cfg[@]}")
   artefact="$CARGO_TARGET_DIR/$target/release/${name//-/_}.wasm"
-  dest="${out_dir:-$crate}/${name//-/_}.wasm"
+  home="$crate"
+  case "$rel" in plugins/*) home="$root/bomhost/builtins/$name" ;; esac
+  dest="${out_dir:-$home}/${name//-/_}.wasm"
   cp "$artefact" "$dest"
   echo "built $dest ($(wc -c <"$dest") bytes)"
 done

@@ -99,12 +99,24 @@ class ResponseFinding(BaseModel):
         return value if isinstance(value, dict) else None
 
 
+def _text_or_nothing(value: Any) -> Any:
+    # Like ``data``: protocol 1 ignores unknown fields, so a non-string ``error`` is dropped.
+    return value if isinstance(value, str) and value.strip() else None
+
+
 class Response(BaseModel):
     """What a plugin answers, in both protocol versions."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     findings: tuple[ResponseFinding, ...]
+    error: str | None = Field(
+        default=None,
+        description="Protocol 2: why the plugin could not do its whole job (a source offline); "
+        "recorded as a plugin_reported error, the findings it did send are kept.",
+    )
+
+    _error = field_validator("error", mode="before")(_text_or_nothing)
 
 
 class BatchFinding(ResponseFinding):
@@ -119,6 +131,12 @@ class BatchResponse(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     findings: tuple[BatchFinding, ...]
+    error: str | None = Field(
+        default=None,
+        description="Protocol 2: as in a per-component response; it applies to every item.",
+    )
+
+    _error = field_validator("error", mode="before")(_text_or_nothing)
 
 
 class BadResponse(ValueError):
@@ -242,20 +260,32 @@ def decode_response(data: bytes) -> tuple[ResponseFinding, ...]:
     return _capped(_decode(data, Response).findings, MAX_FINDINGS_PER_COMPONENT)
 
 
+def decode_response_error(data: bytes) -> tuple[tuple[ResponseFinding, ...], str | None]:
+    """``decode_response`` plus the response's protocol-2 ``error`` (None when absent)."""
+    response = _decode(data, Response)
+    return _capped(response.findings, MAX_FINDINGS_PER_COMPONENT), response.error
+
+
 def decode_batch_response(data: bytes, sent: frozenset[str]) -> tuple[BatchFinding, ...]:
     """A batch response whose every finding names a component in ``sent``, or ``BadResponse``.
 
     The findings cap is ``MAX_FINDINGS_PER_COMPONENT`` times the number of components sent.
     """
-    findings = _capped(
-        _decode(data, BatchResponse).findings, MAX_FINDINGS_PER_COMPONENT * max(len(sent), 1)
-    )
+    return decode_batch_response_error(data, sent)[0]
+
+
+def decode_batch_response_error(
+    data: bytes, sent: frozenset[str]
+) -> tuple[tuple[BatchFinding, ...], str | None]:
+    """``decode_batch_response`` plus the response's protocol-2 ``error``."""
+    response = _decode(data, BatchResponse)
+    findings = _capped(response.findings, MAX_FINDINGS_PER_COMPONENT * max(len(sent), 1))
     for n, f in enumerate(findings):
         if f.component_purl not in sent:
             raise BadResponse(
                 f"findings.{n}.component_purl {f.component_purl!r} names a component that was not sent"
             )
-    return findings
+    return findings, response.error
 
 
 _F = TypeVar("_F", ResponseFinding, BatchFinding)

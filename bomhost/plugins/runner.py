@@ -34,8 +34,8 @@ from bomhost.plugins.protocol import (
     ResponseFinding,
     RunInfo,
     TooManyFindings,
-    decode_batch_response,
-    decode_response,
+    decode_batch_response_error,
+    decode_response_error,
 )
 from bomhost.plugins.registry import runtime_for
 from bomhost.report.model import Distribution, PluginLog, PluginStats
@@ -179,11 +179,12 @@ def _call(
                 order: dict[str, int] = {}
                 for n, i in enumerate(unit):
                     order.setdefault(i.subject, n)
-                got = decode_batch_response(result.output, frozenset(order))
+                got, reported = decode_batch_response_error(result.output, frozenset(order))
                 # Item order, stable within an item: the same bytes as per-component mode.
                 raw = sorted(((f.component_purl, f) for f in got), key=lambda p: order[p[0]])
             else:
-                raw = [(subject, f) for f in decode_response(result.output)]
+                single, reported = decode_response_error(result.output)
+                raw = [(subject, f) for f in single]
         except TooManyFindings as exc:
             # One error per component and one event for the call, never one per finding.
             errors = fail("output_too_large", f"response has {exc}")
@@ -213,6 +214,10 @@ def _call(
                     ),
                 )
         else:
+            if reported is not None and m.protocol == 2:
+                # The plugin ran but could not do all of it (a source offline): a plugin error,
+                # with the findings it did send kept (protocol/README.md, section 5).
+                errors = fail("plugin_reported", " ".join(reported.split()))
             findings = tuple(
                 Finding(
                     plugin_name=m.name,

@@ -311,9 +311,9 @@ def test_a_dump_that_is_not_a_zip_is_a_plugin_error_naming_it(tmp_path: Path) ->
 
 
 def test_the_module_is_the_built_crate_and_matches_its_pin() -> None:
-    """The crate's committed .wasm is checked against a fresh build by test_rust_example."""
+    """The crate's build (plugins/osv) is written here; test_rust_example rebuilds it to check."""
     module = (BUILTIN / "osv.wasm").read_bytes()
-    assert module == (ROOT / "plugins" / "osv" / "osv.wasm").read_bytes()
+    assert not (ROOT / "plugins" / "osv" / "osv.wasm").exists()
     pin = load_manifest(BUILTIN / "plugin.toml").manifest.sha256
     assert pin == hashlib.sha256(module).hexdigest()
 

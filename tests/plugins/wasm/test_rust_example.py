@@ -35,8 +35,11 @@ def committed_wasm() -> dict[str, Path]:
         *sorted(ROOT.glob("examples/plugins/*/*.wasm")),
         *sorted(ROOT.glob("tests/assets/rust/*/*.wasm")),
         *sorted(ROOT.glob("tests/assets/c/*/*.wasm")),
-        *sorted(ROOT.glob("plugins/*/*.wasm")),  # first-party plugin crates (bomhost/builtins)
     ]
+    # First-party plugins built from plugins/<name>/ live next to their manifest.
+    for crate in sorted(ROOT.glob("plugins/*/Cargo.toml")):
+        name = crate.parent.name
+        found.append(ROOT / "bomhost/builtins" / name / f"{name.replace('-', '_')}.wasm")
     return {p.name: p for p in found}
 
 

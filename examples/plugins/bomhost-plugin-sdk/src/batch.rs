@@ -127,12 +127,15 @@ impl BatchFinding {
 impl Serialize for BatchFinding {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let f = &self.finding;
-        let mut s = serializer.serialize_struct("BatchFinding", 5)?;
+        let mut s = serializer.serialize_struct("BatchFinding", 6)?;
         s.serialize_field("component_purl", &self.component_purl)?;
         s.serialize_field("kind", &f.kind)?;
         s.serialize_field("message", &f.message)?;
         s.serialize_field("severity", f.severity.as_str())?;
         s.serialize_field("rule_id", &f.rule_id)?;
+        if let Some(data) = &f.data {
+            s.serialize_field("data", data)?;
+        }
         s.end()
     }
 }

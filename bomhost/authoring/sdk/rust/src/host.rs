@@ -95,9 +95,18 @@ impl fmt::Display for HostError {
 impl std::error::Error for HostError {}
 
 /// One code path for both brokered calls: offer a buffer, double it on -4 up to `max`.
-fn fetch(max: usize, mut call: impl FnMut(*mut u8, usize) -> i64) -> Result<Vec<u8>, HostError> {
+fn fetch(max: usize, call: impl FnMut(*mut u8, usize) -> i64) -> Result<Vec<u8>, HostError> {
+    fetch_from(FIRST_BUFFER, max, call)
+}
+
+/// `fetch`, offering `first` bytes first (each retry is another request to the host).
+fn fetch_from(
+    first: usize,
+    max: usize,
+    mut call: impl FnMut(*mut u8, usize) -> i64,
+) -> Result<Vec<u8>, HostError> {
     let max = max.max(1);
-    let mut cap = FIRST_BUFFER.min(max);
+    let mut cap = first.max(1).min(max);
     loop {
         let mut buf: Vec<u8> = Vec::with_capacity(cap);
         let n = call(buf.as_mut_ptr(), cap);
@@ -172,6 +181,23 @@ pub fn http_request_max(
 ) -> Result<Vec<u8>, HostError> {
     let request = encode_http_request(method, url, headers, body);
     fetch(max_bytes, |buf, cap| unsafe {
+        host_http_request(request.as_ptr(), request.len(), buf, cap)
+    })
+}
+
+/// `http_request`, offering `first_bytes` of buffer first and at most `max_bytes`. Every retry
+/// with a bigger buffer is a new request (counted, and not served from the cache), so a plugin
+/// expecting large bodies saves requests by starting big.
+pub fn http_request_sized(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+    first_bytes: usize,
+    max_bytes: usize,
+) -> Result<Vec<u8>, HostError> {
+    let request = encode_http_request(method, url, headers, body);
+    fetch_from(first_bytes, max_bytes, |buf, cap| unsafe {
         host_http_request(request.as_ptr(), request.len(), buf, cap)
     })
 }

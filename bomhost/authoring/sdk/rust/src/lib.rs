@@ -28,8 +28,8 @@ pub mod host;
 
 pub use batch::{batch_response, BatchFinding, BatchItem, BatchRequest};
 pub use host::{
-    http_get, http_get_max, http_request, http_request_max, log, now_ms, read_file, read_file_max,
-    HostError, Level,
+    http_get, http_get_max, http_request, http_request_max, http_request_sized, log, now_ms,
+    read_file, read_file_max, HostError, Level,
 };
 pub use serde_json::{self, json, Value};
 
@@ -54,13 +54,15 @@ impl Severity {
     }
 }
 
-/// One finding, as bomdrift's protocol spells it (all four fields are required strings).
+/// One finding, as bomdrift's protocol spells it (all four fields are required strings), plus
+/// protocol 2's optional `data` object of structured detail.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
     pub kind: String,
     pub severity: Severity,
     pub rule_id: String,
     pub message: String,
+    pub data: Option<Value>,
 }
 
 impl Finding {
@@ -75,37 +77,57 @@ impl Finding {
             severity,
             rule_id: rule_id.into(),
             message: message.into(),
+            data: None,
         }
+    }
+
+    /// The same finding with `data` (a JSON object; bomhost ignores anything else).
+    pub fn with_data(mut self, data: Value) -> Finding {
+        self.data = Some(data);
+        self
     }
 }
 
 impl Serialize for Finding {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Finding", 4)?;
+        let mut s = serializer.serialize_struct("Finding", 5)?;
         s.serialize_field("kind", &self.kind)?;
         s.serialize_field("message", &self.message)?;
         s.serialize_field("severity", self.severity.as_str())?;
         s.serialize_field("rule_id", &self.rule_id)?;
+        if let Some(data) = &self.data {
+            s.serialize_field("data", data)?;
+        }
         s.end()
     }
 }
 
 struct Response<'a> {
     findings: &'a [Finding],
+    error: Option<&'a str>,
 }
 
 impl Serialize for Response<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Response", 1)?;
+        let mut s = serializer.serialize_struct("Response", 2)?;
         s.serialize_field("findings", self.findings)?;
+        if let Some(error) = self.error {
+            s.serialize_field("error", error)?;
+        }
         s.end()
     }
 }
 
 /// The response bytes `{"findings":[...]}` for `findings` (for plugins using `export_raw_plugin!`).
 pub fn response(findings: &[Finding]) -> Vec<u8> {
+    response_with_error(findings, None)
+}
+
+/// `{"findings":[...],"error":"..."}`: the findings a plugin has, and (protocol 2) why it could
+/// not do the rest, which bomhost records as a `plugin_reported` error (a source offline).
+pub fn response_with_error(findings: &[Finding], error: Option<&str>) -> Vec<u8> {
     // Serialising strings into a Vec cannot fail.
-    serde_json::to_vec(&Response { findings }).unwrap_or_default()
+    serde_json::to_vec(&Response { findings, error }).unwrap_or_default()
 }
 
 /// Export the ABI for `$plugin: fn(&bomhost_plugin::Value) -> Vec<bomhost_plugin::Finding>`.
