@@ -33,4 +33,6 @@ def diff_args(output: str | None) -> list[str]:
     args = ["diff", str(base / "sboms/old.cdx.json"), str(base / "sboms/new.cdx.json")]
     for name in DEMO_PLUGINS:
         args += ["--plugin", str(base / "plugins" / name / "plugin.toml")]
-    return [*args, "--output", output or "terminal"]
+    # Offline: the demo shows the example plugins on bundled files, so the first-party signals
+    # that need the network (OSV, registry, maintainer age) are not run (docs/usage.md).
+    return [*args, "--offline", "--output", output or "terminal"]

@@ -92,6 +92,7 @@ def target(spec: str) -> LoadedManifest:
 def inspect_module(plugin: LoadedManifest) -> Inspection:
     """Compile and describe the plugin's module; ``PluginLoadError`` if it is not WASM."""
     from bomhost.plugins.wasm import host
+    from bomhost.plugins.wasm import grow
     from bomhost.plugins.wasm.abi import check_exports
     from bomhost.plugins.wasm.runtime import WasmRuntime, audit_imports
 
@@ -127,7 +128,9 @@ def inspect_module(plugin: LoadedManifest) -> Inspection:
             grants.append(grant + (f", and {rule.format(name=name)}" if rule else ""))
         imports.append(Extern(name=full, kind=kind, type=_type(imp.type), needs=needs))
     exports = tuple(
-        Extern(name=e.name, kind=_kind(e.type), type=_type(e.type)) for e in module.exports
+        Extern(name=e.name, kind=_kind(e.type), type=_type(e.type))
+        for e in module.exports
+        if e.name != grow.REFUSED_EXPORT  # bomhost's own (grow.py), not the author's
     )
     problems = tuple(check_exports(module))
     return Inspection(

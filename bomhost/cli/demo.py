@@ -17,7 +17,8 @@ from bomhost.cli.diff import OUTPUTS
     "--list",
     "list_only",
     is_flag=True,
-    help="Print the example plugins' manifests and policies (for --plugin/--policy) and stop.",
+    help="Print the example plugins' manifests and policies (for --plugin/--policy) and the"
+    " example SBOMs, and stop.",
 )
 def demo_command(output: str | None, list_only: bool) -> int:
     """Diff the example SBOMs with one external and one WASM example plugin.
@@ -32,6 +33,8 @@ def demo_command(output: str | None, list_only: bool) -> int:
             policy = manifest.parent / "policy.toml"
             extra = f"  --policy {policy}" if policy.is_file() else ""
             click.echo(f"{name}: --plugin {manifest}{extra}")
+        sboms = demo.root() / "sboms"
+        click.echo(f"sboms: {sboms / 'old.cdx.json'} {sboms / 'new.cdx.json'}")
         return 0
     from bomhost.cli import cli
 
