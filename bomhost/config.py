@@ -6,6 +6,7 @@ Looked up from the working directory upwards, stopping at the repository root (a
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -14,6 +15,20 @@ from bomhost.errors import UsageError
 from bomhost.tomlfile import first_error, read_toml
 
 CONFIG_NAME = ".bomhost.toml"
+
+
+def default_cache_dir() -> Path:
+    """``$BOMHOST_CACHE_DIR``, else the user cache dir (e.g. ~/.cache/bomhost).
+
+    Everything bomhost caches lives under it: compiled modules (``wasm/``), HTTP answers
+    (``http/``) and refreshed typosquat lists (``typosquat/``).
+    """
+    env = os.environ.get("BOMHOST_CACHE_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("bomhost"))
 
 
 class ProjectConfig(BaseModel):

@@ -12,7 +12,7 @@ Rules (docs/plugins.md, "First-party signals"):
 - A user plugin (``--plugin`` or ``.bomhost.toml``) whose manifest ``name`` is a signal's name
   replaces that signal: the first-party one is not appended. ``--plugin builtin:NAME`` names the
   first-party plugin itself, which then gets the flags' config like a default one.
-- A signal whose folder does not exist in this build is skipped: the set grows as plugins land.
+- Every signal ships in bomhost/builtins/ (a build without one skips it: `available()`).
 - Config keys are the ``.bomdrift.toml`` key names of the flags (``typosquat_similarity_threshold``,
   ``multi_major_delta``, ...; the licence policy uses ``[diff.license]``'s), always present with
   bomdrift's default filled in, so a plugin never needs its own copy of a default. They are laid
@@ -48,6 +48,32 @@ DEFAULT_MULTI_MAJOR_DELTA = 2
 DEFAULT_RECENTLY_PUBLISHED_DAYS = 14
 DEFAULT_YOUNG_MAINTAINER_DAYS = 90
 DEFAULT_CACHE_TTL_HOURS = 24
+
+
+# Ecosystems with a compiled-in typosquat list (plugins/typosquat/lists/), bomdrift's set.
+TYPOSQUAT_ECOSYSTEMS: tuple[str, ...] = (
+    "npm",
+    "pypi",
+    "cargo",
+    "maven",
+    "go",
+    "gem",
+    "nuget",
+    "composer",
+)
+
+
+def typosquat_list_path(ecosystem: str) -> Path:
+    """Where ``bomhost refresh-typosquat`` keeps ``ecosystem``'s list (bomdrift: its XDG cache)."""
+    from bomhost.config import default_cache_dir
+
+    return default_cache_dir() / "typosquat" / f"{ecosystem}.txt"
+
+
+def refreshed_lists() -> dict[str, Path]:
+    """The refreshed lists that exist, by ecosystem: they replace the compiled-in ones."""
+    found = {eco: typosquat_list_path(eco) for eco in TYPOSQUAT_ECOSYSTEMS}
+    return {eco: path for eco, path in found.items() if path.is_file()}
 
 
 @dataclass(frozen=True)
@@ -111,21 +137,25 @@ def _cache_ttl(opts: SignalOptions) -> int:
 def signal_config(name: str, opts: SignalOptions) -> dict[str, Any]:
     """The ``[plugin.config]`` the flags give signal ``name`` (bomdrift key names, defaults filled)."""
     if name == "osv":
-        cfg: dict[str, Any] = {
+        osv: dict[str, Any] = {
             "no_osv_cache": opts.no_osv_cache,
             "no_epss": opts.no_epss,
             "no_kev": opts.no_kev,
             "cache_ttl_hours": _cache_ttl(opts),
         }
         # --osv-db is applied by builtins/osv_db.py, which also grants exactly that file.
-        return cfg
+        return osv
     if name == "typosquat":
         threshold = opts.typosquat_similarity_threshold
-        return {
+        cfg: dict[str, Any] = {
             "typosquat_similarity_threshold": DEFAULT_SIMILARITY_THRESHOLD
             if threshold is None
             else threshold
         }
+        lists = refreshed_lists()
+        if lists:
+            cfg["lists"] = {eco: str(path) for eco, path in lists.items()}
+        return cfg
     if name == "version-jump":
         delta = opts.multi_major_delta
         return {"multi_major_delta": DEFAULT_MULTI_MAJOR_DELTA if delta is None else delta}

@@ -41,6 +41,9 @@ crates=(
   examples/plugins/registry-lookup-wasm
   plugins/registry
   plugins/maintainer-age
+  plugins/version-jump
+  plugins/typosquat
+  plugins/license
   tests/assets/rust/contract-plugin
   plugins/osv
 )
@@ -95,6 +98,9 @@ for rel in "$sdk" "${crates[@]}"; do
   mkdir -p "$stage/$rel"
   cp -R "$root/$rel/Cargo.toml" "$root/$rel/src" "$stage/$rel/"
   [ ! -f "$root/$rel/Cargo.lock" ] || cp "$root/$rel/Cargo.lock" "$stage/$rel/"
+  for data in lists spdx; do   # include_str! data
+    [ ! -d "$root/$rel/$data" ] || cp -R "$root/$rel/$data" "$stage/$rel/"
+  done
 done
 
 for rel in "${crates[@]}"; do

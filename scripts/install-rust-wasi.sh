@@ -3,7 +3,7 @@
 # all from Debian's archive: no rustup download, no crates.io. Idempotent.
 set -euo pipefail
 pkgs=(rustc cargo libstd-rust-dev-wasm32 librust-serde-json-dev librust-serde-derive-dev
-      librust-miniz-oxide-dev librust-semver-dev)
+      librust-miniz-oxide-dev librust-semver-dev librust-strsim-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -99,6 +100,11 @@ class OsvServer:
 
     dump: Path
     fail_vulns: bool = False  # answer every GET /v1/vulns/{id} with 503
+    # FIRST.org's EPSS API (GET /data/v1/epss?cve=A,B) and CISA's KEV feed (GET /kev.json),
+    # served from these: CVE -> score (a string, as FIRST.org sends it), and the listed CVEs.
+    epss: dict[str, str] = field(default_factory=dict)
+    kev: list[str] = field(default_factory=list)
+    fail_epss: bool = False  # answer EPSS requests with 503
     requests: list[Request] = field(default_factory=list)
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     _by_name: dict[str, list[str]] = field(default_factory=dict)
@@ -164,12 +170,31 @@ class OsvServer:
 
             def do_GET(self) -> None:
                 outer.requests.append(Request("GET", self.path, 0))
+                if self.path.startswith("/data/v1/epss"):
+                    return self._epss()
+                if self.path == "/kev.json":
+                    rows = [{"cveID": c, "vendorProject": "x", "product": "y"} for c in outer.kev]
+                    return self._send(200, {"title": "CISA KEV", "vulnerabilities": rows})
                 rid = self.path.removeprefix("/v1/vulns/")
                 if outer.fail_vulns:
                     return self._send(503, {"code": 14, "message": "Unavailable"})
                 if not self.path.startswith("/v1/vulns/") or rid not in outer.records:
                     return self._send(404, {"code": 5, "message": "Bug not found."})
                 self._send(200, outer.records[rid])
+
+            def _epss(self) -> None:
+                if outer.fail_epss:
+                    return self._send(503, {"status": "error"})
+                query = parse_qs(urlsplit(self.path).query)
+                asked = [c for v in query.get("cve", []) for c in v.split(",") if c]
+                if len(asked) > 100:
+                    return self._send(400, {"status": "error", "message": "too many CVEs"})
+                rows = [
+                    {"cve": c, "epss": outer.epss[c], "percentile": "0.5"}
+                    for c in asked
+                    if c in outer.epss
+                ]
+                self._send(200, {"status": "OK", "total": len(rows), "data": rows})
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

@@ -154,3 +154,39 @@ def test_explicit_terminal_output_is_honoured_on_a_pipe(tmp_path: Path) -> None:
     assert "## SBOM diff" not in piped
     assert "\x1b[" not in piped
     assert "## SBOM diff" in bomhost("diff", OLD, NEW, cwd=root).stdout
+
+
+def test_licence_policy_from_config_gates_like_bomdrift(tmp_path: Path) -> None:
+    # The example SBOMs are cyclonedx-py's: colorama declares only a trove classifier, requests
+    # 2.32.3 both "Apache-2.0" and a classifier. bomdrift judges each string: the classifiers are
+    # not SPDX, so they are matched as strings and are not on the allow list.
+    root = repo(
+        tmp_path,
+        '[diff]\nfail_on = "license-violation"\noutput = "json"\n\n'
+        '[diff.license]\nallow = ["MIT", "Apache-2.0", "MPL-2.0"]\n',
+    )
+    proc = bomhost("diff", OLD, NEW, "--offline", cwd=root)
+    assert proc.returncode == 2, proc.stderr
+    assert "--fail-on license-violation: 2 licence policy violation(s)" in proc.stderr
+    violations = json.loads(proc.stdout)["enrichment"]["license_violations"]
+    assert [(v["component"]["name"], v["license"], v["kind"]) for v in violations] == [
+        ("colorama", "License :: OSI Approved :: BSD License", "not-allowed"),
+        ("requests", "License :: OSI Approved :: Apache Software License", "not-allowed"),
+    ]
+    # The command line's deny list joins the config's policy; deny wins over allow.
+    proc = bomhost("diff", OLD, NEW, "--offline", "--deny-licenses", "Apache-*", cwd=root)
+    denied = [
+        (v["component"]["name"], v["matched_rule"])
+        for v in json.loads(proc.stdout)["enrichment"]["license_violations"]
+        if v["kind"] == "deny"
+    ]
+    assert denied == [("requests", "deny: Apache-*")]
+    # No policy at all: builtin:license does not run.
+    (tmp_path / "plain").mkdir()
+    plain = repo(tmp_path / "plain", '[diff]\noutput = "json"\n')
+    proc = bomhost("diff", OLD, NEW, "--offline", cwd=plain)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["enrichment"]["license_violations"] == []
+    assert "license" not in report["sandbox"]["stats"]
+    assert {"typosquat", "version-jump"} <= set(report["sandbox"]["stats"])

@@ -91,8 +91,7 @@ def target(spec: str) -> LoadedManifest:
 
 def inspect_module(plugin: LoadedManifest) -> Inspection:
     """Compile and describe the plugin's module; ``PluginLoadError`` if it is not WASM."""
-    from bomhost.plugins.wasm import host
-    from bomhost.plugins.wasm import grow
+    from bomhost.plugins.wasm import grow, host
     from bomhost.plugins.wasm.abi import check_exports
     from bomhost.plugins.wasm.runtime import WasmRuntime, audit_imports
 

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "policy": "bomhost.cli.policy:policy_group",
     "explain": "bomhost.cli.policy:explain_command",
     "init": "bomhost.cli.init:init_command",
+    "refresh-typosquat": "bomhost.cli.refresh:refresh_command",
 }
 
 

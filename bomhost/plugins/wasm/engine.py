@@ -25,6 +25,7 @@ from pathlib import Path
 import wasmtime
 from wasmtime import _ffi as wasmtime_ffi
 
+from bomhost.config import default_cache_dir
 from bomhost.plugins.wasm.compiler import compile_serialized
 
 # Part of the cache key: change it whenever ``_config`` changes.
@@ -83,16 +84,6 @@ def _wasmtime_id() -> str:
         return f"lib-{st.st_size}-{st.st_mtime_ns}"
     except (AttributeError, OSError):
         return importlib.metadata.version("wasmtime")
-
-
-def default_cache_dir() -> Path:
-    """``$BOMHOST_CACHE_DIR``, else the user cache dir (e.g. ~/.cache/bomhost)."""
-    env = os.environ.get("BOMHOST_CACHE_DIR")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("bomhost"))
 
 
 class SandboxEngine:

@@ -20,13 +20,14 @@ from pathlib import Path
 
 import wasmtime
 
+from bomhost.config import default_cache_dir
 from bomhost.errors import PluginLoadError
 from bomhost.model import ErrorKind, SandboxEvent
 from bomhost.plugins.interface import CallResult, Failure, RunContext, Usage
 from bomhost.plugins.manifest import LoadedManifest
 from bomhost.plugins.wasm import abi, host
 from bomhost.plugins.wasm.compiler import CompileError, CompileLimitError
-from bomhost.plugins.wasm.engine import SandboxEngine, default_cache_dir
+from bomhost.plugins.wasm.engine import SandboxEngine
 from bomhost.policy.broker import Broker
 from bomhost.policy.cache import ResponseCache
 from bomhost.policy.model import Budgets, Policy

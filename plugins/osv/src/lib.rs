@@ -14,6 +14,13 @@
 //!   `read_file` (a zip in OSV's `all.zip` layout) and each record's `affected[]` is evaluated
 //!   here: `versions`, and `ranges` of type ECOSYSTEM/SEMVER with the ecosystem's version rules.
 //!
+//! - EPSS and KEV (online only; `no_epss` / `no_kev` turn them off, as bomdrift's flags): the
+//!   CVE ids among the advisories' ids and aliases are scored by FIRST.org's EPSS API
+//!   (`GET {epss_url}?cve=...`, 100 a request; an advisory gets the highest score of its CVEs)
+//!   and looked up in CISA's KEV catalogue (`GET {kev_url}`, the whole feed). Both are
+//!   best-effort, as in bomdrift: a failure is a warning in the log and the advisories keep
+//!   their other fields.
+//!
 //! Both ways build the advisory the same way from the same record (`vuln_ref`), so the same
 //! records give the same findings. Ids are sorted per component, so the report does not depend
 //! on the order a server answers in.
@@ -23,13 +30,17 @@ mod pep440;
 mod zip;
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use bomhost_plugin::{export_raw_plugin, log, read_file_max, Level};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 const DEFAULT_BASE_URL: &str = "https://api.osv.dev";
+const DEFAULT_EPSS_URL: &str = "https://api.first.org/data/v1/epss";
+const DEFAULT_KEV_URL: &str = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json";
+/// FIRST.org's documented ceiling of CVEs per EPSS request.
+const EPSS_BATCH: usize = 100;
 /// The largest dump or response this plugin accepts into memory.
 const MAX_READ: usize = 1 << 30;
 /// The first buffer for a querybatch answer: 1,000 results of ~40 advisory ids each fit, so the
@@ -404,6 +415,56 @@ fn online(base: &str, queries: &[Query]) -> (Vec<Vec<String>>, HashMap<String, V
     (ids, details)
 }
 
+// ---- EPSS and KEV ----
+
+/// The CVE ids among an advisory's id and aliases (EPSS and KEV are keyed by CVE).
+fn cves(id: &str, aliases: &[String]) -> Vec<String> {
+    std::iter::once(id).chain(aliases.iter().map(String::as_str)).filter(|a| a.starts_with("CVE-")).map(str::to_string).collect()
+}
+
+/// FIRST.org's EPSS scores: `GET {url}?cve=A,B,...`, 100 CVEs a request (its documented limit).
+fn epss_scores(url: &str, cves: &[String]) -> HashMap<String, f64> {
+    let mut scores = HashMap::new();
+    for chunk in cves.chunks(EPSS_BATCH) {
+        let request = format!("{}?cve={}", url.trim_end_matches('/'), chunk.join(","));
+        let answer = http_request(&json!({"method": "GET", "url": request}), 1 << 20)
+            .map_err(|code| format!("{} ({})", host_error(code), code))
+            .and_then(|body| serde_json::from_slice::<Value>(&body).map_err(|e| format!("answer is not JSON: {}", e)));
+        match answer {
+            Ok(doc) => {
+                for row in doc["data"].as_array().into_iter().flatten() {
+                    // FIRST.org sends the score as a string ("0.876").
+                    let score = row["epss"].as_str().and_then(|s| s.parse::<f64>().ok()).or_else(|| row["epss"].as_f64());
+                    if let (Some(cve), Some(score)) = (row["cve"].as_str(), score) {
+                        scores.insert(cve.to_string(), score);
+                    }
+                }
+            }
+            Err(why) => log(Level::Warning, &format!("osv: EPSS scores unavailable: GET {}: {}", url, why)),
+        }
+    }
+    scores
+}
+
+/// The CVE ids of CISA's Known Exploited Vulnerabilities catalogue (one JSON feed).
+fn kev_catalog(url: &str) -> HashSet<String> {
+    let answer = http_request(&json!({"method": "GET", "url": url}), 4 << 20)
+        .map_err(|code| format!("{} ({})", host_error(code), code))
+        .and_then(|body| serde_json::from_slice::<Value>(&body).map_err(|e| format!("answer is not JSON: {}", e)));
+    match answer {
+        Ok(doc) => doc["vulnerabilities"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v["cveID"].as_str().map(str::to_string))
+            .collect(),
+        Err(why) => {
+            log(Level::Warning, &format!("osv: KEV catalogue unavailable: GET {}: {}", url, why));
+            HashSet::new()
+        }
+    }
+}
+
 fn encode_path(id: &str) -> String {
     id.bytes()
         .map(|b| match b {
@@ -507,12 +568,27 @@ fn run(request: &Value) -> Value {
     if queries.is_empty() {
         return json!({"findings": []});
     }
-    let (ids, details) = match config["osv_db"].as_str() {
+    let offline_db = config["osv_db"].as_str();
+    let (ids, details) = match offline_db {
         Some(path) => offline(path, &queries),
         None => {
             let base = config["base_url"].as_str().unwrap_or(DEFAULT_BASE_URL).trim_end_matches('/');
             online(base, &queries)
         }
+    };
+    // EPSS scores and KEV flags come from two more services: online runs only, each one
+    // best-effort (a failure is a warning in the log, the advisories stay as they are).
+    let all_cves: BTreeSet<String> = details.iter().flat_map(|(id, v)| cves(id, &v.aliases)).collect();
+    let all_cves: Vec<String> = all_cves.into_iter().collect();
+    let epss = if offline_db.is_none() && !config["no_epss"].as_bool().unwrap_or(false) && !all_cves.is_empty() {
+        epss_scores(config["epss_url"].as_str().unwrap_or(DEFAULT_EPSS_URL), &all_cves)
+    } else {
+        HashMap::new()
+    };
+    let kev = if offline_db.is_none() && !config["no_kev"].as_bool().unwrap_or(false) && !all_cves.is_empty() {
+        kev_catalog(config["kev_url"].as_str().unwrap_or(DEFAULT_KEV_URL))
+    } else {
+        HashSet::new()
     };
     let mut findings = Vec::new();
     for (q, ids) in queries.iter().zip(ids) {
@@ -525,8 +601,17 @@ fn run(request: &Value) -> Value {
                 None => ("NONE", Vec::new()),
             };
             let mut data = json!({"id": id, "severity": severity});
+            let its_cves = cves(&id, &aliases);
             if !aliases.is_empty() {
                 data["aliases"] = json!(aliases);
+            }
+            // bomdrift: the highest score among the advisory's CVEs; KEV when any is listed.
+            let score = its_cves.iter().filter_map(|c| epss.get(c)).fold(None, |m: Option<f64>, s| Some(m.map_or(*s, |m| m.max(*s))));
+            if let Some(score) = score {
+                data["epss_score"] = json!(score);
+            }
+            if its_cves.iter().any(|c| kev.contains(c)) {
+                data["kev"] = json!(true);
             }
             refs.insert(id.clone(), json!({
                 "kind": "vulnerability",
