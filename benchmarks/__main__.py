@@ -192,6 +192,19 @@ def external_e2e_rows(quick: bool) -> list[Row]:
     return rows
 
 
+def signal_rows(quick: bool) -> list[Row]:
+    """First-party signals (typosquat, version-jump) on real pairs, whole processes."""
+    rows: list[Row] = []
+    for r in bench_e2e.signal_rows(2 if quick else 3):
+        added = (r["signals_s"] - r["plain_s"]) * 1000
+        measured = (
+            f"+{added:.0f} ms ({r['signals_s']:.3f} s vs {r['plain_s']:.3f} s --no-signals),"
+            f" RSS {r['rss_mib']} MiB"
+        )
+        rows.append(("signals", f"{r['case']}: --offline", "", measured, "-"))
+    return rows
+
+
 SECTIONS: dict[str, Callable[[bool], list[Row]]] = {
     "e2e": e2e_rows,
     "wasm": wasm_e2e_rows,
@@ -199,12 +212,13 @@ SECTIONS: dict[str, Callable[[bool], list[Row]]] = {
     "diff": diff_rows,
     "batch": batch_rows,
     "cold": cold_rows,
+    "signals": signal_rows,
     # In-process loops and the custom-json-diff-only comparison of earlier rounds: not run by
     # default (the whole-process rows above supersede them); ``--only plugins|peer``.
     "plugins": plugin_rows,
     "peer": peer_rows,
 }
-DEFAULT = ("e2e", "wasm", "external", "diff", "batch", "cold")
+DEFAULT = ("e2e", "wasm", "external", "diff", "batch", "cold", "signals")
 
 
 def machine() -> str:

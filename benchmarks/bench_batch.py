@@ -115,7 +115,17 @@ def run(runs: int = 7) -> list[dict[str, Any]]:
         old, new = _sboms(folder, 2000)
         per = _manifest(folder, "per", CONTRACT)
         batch = _manifest(folder, "batch", CONTRACT, 'invoke = "batch"\n')
-        diff = [*BOMHOST, "diff", str(old), str(new), "--output", "json", "--policy", "policy.toml"]
+        diff = [
+            *BOMHOST,
+            "diff",
+            str(old),
+            str(new),
+            "--no-signals",
+            "--output",
+            "json",
+            "--policy",
+            "policy.toml",
+        ]
         t = _medians(
             {
                 "plain": diff,
@@ -160,8 +170,16 @@ def run(runs: int = 7) -> list[dict[str, Any]]:
             )
             post = _manifest(folder, "post", CONTRACT, config=f'url = "http://127.0.0.1:{port}/x"')
             (folder / "policy.toml").write_text(POLICY.format(port=port), encoding="utf-8")
-            base = [*BOMHOST, "diff", str(old), str(new), "--output", "json"]
-            posts = [*BOMHOST, "diff", str(post_old), str(post_new), "--output", "json"]
+            base = [*BOMHOST, "diff", str(old), str(new), "--no-signals", "--output", "json"]
+            posts = [
+                *BOMHOST,
+                "diff",
+                str(post_old),
+                str(post_new),
+                "--no-signals",
+                "--output",
+                "json",
+            ]
             http_variants = {
                 "plain": [*base, "--policy", "registry-policy.toml"],
                 "registry": [

@@ -86,7 +86,19 @@ def timed(argv: Sequence[str], runs: int = 1, env: dict[str, str] | None = None)
 
 
 def _bomhost_diff(old: Path, new: Path, out: Path, output: str, *extra: str) -> list[str]:
-    return [BOMHOST, "diff", str(old), str(new), "--output", output, "--output-file", str(out)]
+    # --no-signals: the diff (and the plugins a row adds) alone, as the peers do it; the
+    # first-party signals are measured by their own rows.
+    return [
+        BOMHOST,
+        "diff",
+        str(old),
+        str(new),
+        "--no-signals",
+        "--output",
+        output,
+        "--output-file",
+        str(out),
+    ]
 
 
 def _peer(name: str) -> str | None:
@@ -271,3 +283,33 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def signal_rows(runs: int = 3) -> list[dict[str, Any]]:
+    """What bomdrift's first-party signals add to a real diff (whole processes, --offline).
+
+    ``--offline`` leaves out the three that need a service (OSV, registry, maintainer age), so
+    the rows are typosquat and version-jump in the sandbox: what a run on a machine without
+    those services pays on top of ``--no-signals``.
+    """
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="bomhost-e2e-signals-") as tmp_name:
+        tmp = Path(tmp_name)
+        env = {**os.environ, "BOMHOST_CACHE_DIR": str(tmp / "cache")}
+        for label, old, new in REAL_PAIRS:
+            if not (old.is_file() and new.is_file()):
+                continue
+            base = [BOMHOST, "diff", str(old), str(new), "--output", "json"]
+            base += ["--output-file", str(tmp / "out.json")]
+            timed([*base, "--offline"], 1, env)  # warm-up: compiles the signal modules
+            plain = timed([*base, "--no-signals"], runs, env)
+            signals = timed([*base, "--offline"], runs, env)
+            rows.append(
+                {
+                    "case": label,
+                    "plain_s": round(plain.wall_s, 3),
+                    "signals_s": round(signals.wall_s, 3),
+                    "rss_mib": round(signals.rss_mib),
+                }
+            )
+    return rows

@@ -39,6 +39,7 @@ def run(runs: int = 10) -> list[dict[str, Any]]:
             "diff",
             str(ROOT / "examples/sboms/old.cdx.json"),
             str(ROOT / "examples/sboms/new.cdx.json"),
+            "--no-signals",
             "--plugin",
             str(ROOT / "examples/plugins/banned-packages-wasm/plugin.toml"),
             "--output",

@@ -65,6 +65,7 @@ def run(peer_runs: int = 3, own_runs: int = 5) -> list[dict[str, Any]]:
                     "diff",
                     str(old),
                     str(new),
+                    "--no-signals",
                     "--output",
                     "json",
                     "--output-file",

@@ -46,6 +46,15 @@ def _signal_options(command: Callable[..., int]) -> Callable[..., int]:
             help="Run no default signal that needs the network (osv unless --osv-db, registry, "
             "maintainer-age); --plugin builtin:NAME still runs. Env: BOMHOST_OFFLINE=1.",
         ),
+        click.option(
+            "--no-signals",
+            "defaults",
+            is_flag=True,
+            flag_value=False,
+            default=True,
+            help="Run no first-party signal by default, only the --plugin plugins (bomhost's: "
+            "the diff alone, as the benchmarks compare it with other diff tools).",
+        ),
         click.option("--no-osv", is_flag=True, help="Skip the OSV vulnerability signal."),
         click.option(
             "--no-osv-cache", is_flag=True, help="OSV: neither read nor write its response cache."

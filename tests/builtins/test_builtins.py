@@ -79,9 +79,11 @@ def test_plugin_list_shows_version_sha256_and_grants() -> None:
     osv = next(r for r in rows if r["name"] == "osv")
     digest_osv = hashlib.sha256((ROOT / "bomhost/builtins/osv/osv.wasm").read_bytes()).hexdigest()
     assert (osv["sha256"], osv["runtime"]) == (digest_osv, "wasm")
-    # the OSV plugin reaches the OSV API and nothing else
+    # the OSV plugin reaches the OSV API, FIRST.org's EPSS API and CISA's KEV feed, nothing else
     assert [g for g in osv["grants"] if g.startswith(("POST", "GET", "read"))] == [
-        "POST/GET https://api.osv.dev:443 (cached 86400 s)"
+        "POST/GET https://api.osv.dev:443 (cached 86400 s)",
+        "GET https://api.first.org:443 (cached 86400 s)",
+        "GET https://www.cisa.gov:443 (cached 86400 s)",
     ]
     text = bomhost("plugin", "list").stdout
     assert f"builtin:known-malicious  {known['version']}  sha256 {digest}" in text
@@ -103,3 +105,21 @@ def test_known_malicious_cases_cover_flags_and_non_flags() -> None:
     assert proc.returncode == 0, proc.stdout
     assert "8 cases: 8 passed, 0 failed" in proc.stdout
     assert "PASS  a similar name is not a match (rc@1.2.8 is not rc@1.2.9)" in proc.stdout
+
+
+def test_a_narrow_operator_policy_still_runs_the_default_signals(tmp_path: Path) -> None:
+    # Each shipped fragment names every import its module has: an operator who allows only
+    # what their own plugin needs does not break the first-party signals (nor widen them).
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[imports]\nallow = ["bomdrift.http_request"]\n', encoding="utf-8")
+    old = tmp_path / "old.json"
+    new = tmp_path / "new.json"
+    old.write_text('{"bomFormat":"CycloneDX","specVersion":"1.5","components":[]}')
+    new.write_text(
+        '{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"type":"library",'
+        '"name":"crossenv","version":"1.0.0","purl":"pkg:npm/crossenv@1.0.0"}]}'
+    )
+    proc = bomhost("diff", old, new, "--policy", policy, "--offline", "--output", "json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert [t["closest"] for t in report["enrichment"]["typosquats"]] == ["cross-env"]

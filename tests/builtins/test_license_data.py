@@ -11,7 +11,8 @@ SPDX = ROOT / "plugins" / "license" / "spdx"
 
 def test_the_spdx_lists_are_current() -> None:
     spec = importlib.util.spec_from_file_location("generate", SPDX / "generate.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     generate = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(generate)
     rendered = generate.render()

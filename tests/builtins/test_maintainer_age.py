@@ -130,7 +130,9 @@ def test_without_a_token_it_runs_unauthenticated_with_a_warning(tmp_path: Path) 
     assert headers
     assert all("Authorization" not in h for h in headers)
     report = json.loads(proc.stdout)
-    mine = [f for f in report["enrichment"]["plugin_findings"] if f["plugin_name"] == "maintainer-age"]
+    mine = [
+        f for f in report["enrichment"]["plugin_findings"] if f["plugin_name"] == "maintainer-age"
+    ]
     assert len(mine) == 2
 
 

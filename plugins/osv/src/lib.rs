@@ -26,6 +26,8 @@
 //! on the order a server answers in.
 
 mod cvss;
+mod cvss4;
+mod cvss4_tables;
 mod pep440;
 mod zip;
 
@@ -155,7 +157,7 @@ struct VulnRef {
 }
 
 /// Severity: the GHSA label (`database_specific.severity`) first, as bomdrift; else the
-/// highest CVSS v3 base score among `severity[]`, bucketed as NVD; else `NONE`.
+/// highest CVSS v3 or v4 base score among `severity[]`, bucketed as NVD; else `NONE`.
 fn vuln_ref(record: &Record) -> VulnRef {
     let label = record
         .database_specific
@@ -174,8 +176,11 @@ fn vuln_ref(record: &Record) -> VulnRef {
             .severity
             .iter()
             .flatten()
-            .filter(|s| s.kind == "CVSS_V3")
-            .filter_map(|s| cvss::base_score_v3(s.score.trim()))
+            .filter_map(|s| match s.kind.as_str() {
+                "CVSS_V3" => cvss::base_score_v3(s.score.trim()),
+                "CVSS_V4" => cvss4::base_score(s.score.trim()),
+                _ => None,
+            })
             .fold(None, |acc: Option<f64>, s| Some(acc.map_or(s, |a| a.max(s))));
         best.map_or("NONE", cvss::bucket)
     });

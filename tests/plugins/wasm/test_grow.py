@@ -9,6 +9,7 @@ import wasmtime
 
 from bomhost.plugins.wasm import grow, shape
 from bomhost.plugins.wasm.engine import _config
+from tests.plugins.wasm.test_shape import bodies
 
 ROOT = Path(__file__).resolve().parents[3]
 SHIPPED = sorted(
@@ -30,24 +31,12 @@ def test_every_shipped_module_is_guarded_and_still_valid(path: Path) -> None:
 
 
 def _grows(binary: bytes) -> list[int]:
-    r = shape.Reader(binary, 8, len(binary))
+    """How many memory.grow each function body holds."""
     counts: list[int] = []
-    while r.pos < r.end:
-        sid, size = r.byte(), r.u()
-        start = r.pos
-        r.skip(size)
-        if sid == 10:
-            code = shape.Reader(binary, start, start + size)
-            for _ in range(code.u()):
-                n = code.u()
-                body = shape.Reader(binary, code.pos, code.pos + n)
-                code.skip(n)
-                for _ in range(body.u()):
-                    body.u()
-                    body.byte()
-                spans: list[tuple[int, int]] = []
-                shape.walk(binary[body.pos : body.end], spans)
-                counts.append(len(spans))
+    for code in bodies(binary):
+        spans: list[tuple[int, int]] = []
+        shape.walk(code, spans)
+        counts.append(len(spans))
     return counts
 
 

@@ -119,13 +119,13 @@ def test_real_modules_pass_and_decode_whole() -> None:
     for path in RUST_MODULES:
         binary = path.read_bytes()
         shape.check(binary)
-        for code in _bodies(binary):
+        for code in bodies(binary):
             deepest, end_depth, complete = shape.walk(code)
             assert (end_depth, complete) == (-1, True), path
             assert deepest < 100
 
 
-def _bodies(binary: bytes) -> Iterator[bytes]:
+def bodies(binary: bytes) -> Iterator[bytes]:
     """Each function body's instructions (after the local declarations), via shape's reader."""
     r = shape.Reader(binary, 8, len(binary))
     while r.pos < r.end:
