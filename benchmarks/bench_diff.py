@@ -94,7 +94,7 @@ def run(sizes: tuple[int, ...] = SIZES, seed: int = 1) -> list[dict[str, Any]]:
             results.append({"case": name, **_in_child(old, new)})
     with tempfile.TemporaryDirectory(prefix="bomhost-bench-") as tmp:
         for n in sizes:
-            old_path, new_path, expected = gen_sboms.write(n, Path(tmp) / str(n), seed)
+            old_path, new_path, expected = gen_sboms.write_apart(n, Path(tmp) / str(n), seed)
             result = _in_child(old_path, new_path)
             result["expected_buckets_match"] = result["buckets"] == expected
             results.append({"case": f"generated {n:,}", **result})

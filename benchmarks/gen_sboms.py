@@ -18,6 +18,8 @@ import argparse
 import copy
 import json
 import random
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +164,23 @@ def write(n: int, outdir: Path, seed: int = 1) -> tuple[Path, Path, dict[str, in
     new_path.write_text(json.dumps(new), encoding="utf-8")
     (outdir / "expected.json").write_text(json.dumps(expected, indent=2), encoding="utf-8")
     return old_path, new_path, expected
+
+
+def write_apart(n: int, outdir: Path, seed: int = 1) -> tuple[Path, Path, dict[str, int]]:
+    """``write`` in a child process, so the caller's memory does not grow with the pair.
+
+    Linux copies a process's peak RSS into the children it forks (``ru_maxrss`` of a child is
+    at least its parent's peak when it was forked): a harness that built a 500k pair itself
+    would report its own peak as every later child's.
+    """
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), str(n), str(outdir), "--seed", str(seed)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    expected: dict[str, int] = json.loads(proc.stdout)
+    return outdir / "old.cdx.json", outdir / "new.cdx.json", expected
 
 
 def main() -> None:

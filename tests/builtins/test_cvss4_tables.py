@@ -16,5 +16,7 @@ def test_the_cvss4_tables_are_current() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     text = module.render()
-    assert (ROOT / "plugins" / "osv" / "src" / "cvss4_tables.rs").read_text(encoding="utf-8") == text
+    assert (ROOT / "plugins" / "osv" / "src" / "cvss4_tables.rs").read_text(
+        encoding="utf-8"
+    ) == text
     assert text.count('("') >= 270  # every macrovector of the specification has a score

@@ -313,10 +313,16 @@ fn key(scheme: Scheme, text: &str) -> Option<Key> {
     }
 }
 
-/// OSV's range evaluation: events sorted by version, `introduced` opens, `fixed` closes at,
-/// `last_affected` closes after; a `limit` bounds the whole range from above.
-fn in_range(version: &Key, scheme: Scheme, range: &Range) -> bool {
+/// One range, prepared once per record: events parsed and sorted by version, limits apart.
+struct PreparedRange {
+    scheme: Scheme,
+    events: Vec<(Key, u8)>, // 0 introduced, 1 fixed, 2 last_affected
+    limits: Vec<Key>,
+}
+
+fn prepare_range(scheme: Scheme, range: &Range) -> PreparedRange {
     let mut events: Vec<(Key, u8)> = Vec::new();
+    let mut limits = Vec::new();
     for e in &range.events {
         let (text, kind) = if let Some(v) = &e.introduced {
             (v, 0)
@@ -334,15 +340,25 @@ fn in_range(version: &Key, scheme: Scheme, range: &Range) -> bool {
         } else if kind == 3 && text == "*" {
             continue;
         } else if let Some(k) = key(scheme, text) {
-            events.push((k, kind));
+            if kind == 3 {
+                limits.push(k);
+            } else {
+                events.push((k, kind));
+            }
         }
     }
-    if events.iter().any(|(k, kind)| *kind == 3 && version >= k) {
+    events.sort_by(|a, b| a.0.cmp(&b.0)); // stable: equal versions keep the record's order
+    PreparedRange { scheme, events, limits }
+}
+
+/// OSV's range evaluation: events sorted by version, `introduced` opens, `fixed` closes at,
+/// `last_affected` closes after; a `limit` bounds the whole range from above.
+fn in_range(version: &Key, range: &PreparedRange) -> bool {
+    if range.limits.iter().any(|k| version >= k) {
         return false;
     }
-    events.sort_by(|a, b| a.0.cmp(&b.0));
     let mut affected = false;
-    for (k, kind) in &events {
+    for (k, kind) in &range.events {
         match kind {
             0 if version >= k => affected = true,
             1 if version >= k => affected = false,
@@ -353,17 +369,50 @@ fn in_range(version: &Key, scheme: Scheme, range: &Range) -> bool {
     affected
 }
 
-fn affects(affected: &Affected, ecosystem: &str, version: &str) -> bool {
-    let listed = affected.versions.iter().flatten().any(|v| {
-        v == version
-            || (ecosystem == "PyPI"
-                && matches!((pep440::parse(v), pep440::parse(version)), (Some(a), Some(b)) if a == b))
-    });
-    listed
-        || affected.ranges.iter().flatten().any(|r| match scheme(&r.kind, ecosystem) {
-            Some(s) => key(s, version).map_or(false, |k| in_range(&k, s, r)),
-            None => false,
-        })
+/// An `affected[]` entry with its versions and ranges parsed once (a dump lists hundreds of
+/// versions per record, and many components ask about the same package).
+struct PreparedAffected {
+    ecosystem: String,
+    name: String,
+    listed: BTreeSet<String>,
+    listed_keys: BTreeSet<pep440::Version>, // PyPI: "1.0" lists "1.0.0" too
+    ranges: Vec<PreparedRange>,
+}
+
+fn prepare(affected: &Affected) -> Option<PreparedAffected> {
+    let p = affected.package.as_ref()?;
+    let listed: BTreeSet<String> = affected.versions.iter().flatten().cloned().collect();
+    let listed_keys = if p.ecosystem == "PyPI" {
+        listed.iter().filter_map(|v| pep440::parse(v)).collect()
+    } else {
+        BTreeSet::new()
+    };
+    let ranges = affected
+        .ranges
+        .iter()
+        .flatten()
+        .filter_map(|r| scheme(&r.kind, &p.ecosystem).map(|s| prepare_range(s, r)))
+        .collect();
+    Some(PreparedAffected {
+        ecosystem: p.ecosystem.clone(),
+        name: normalize(&p.ecosystem, &p.name),
+        listed,
+        listed_keys,
+        ranges,
+    })
+}
+
+fn affects(a: &PreparedAffected, version: &str, pep: &Option<pep440::Version>, semver: &Option<Key>) -> bool {
+    if a.listed.contains(version) || pep.as_ref().map_or(false, |v| a.listed_keys.contains(v)) {
+        return true;
+    }
+    a.ranges.iter().any(|r| {
+        let k = match r.scheme {
+            Scheme::Pep440 => pep.clone().map(Key::Pep440),
+            Scheme::Semver => semver.clone(),
+        };
+        k.map_or(false, |k| in_range(&k, r))
+    })
 }
 
 // ---- Online ----
@@ -488,7 +537,7 @@ fn offline(path: &str, queries: &[Query]) -> (Vec<Vec<String>>, HashMap<String, 
         queries.iter().map(|q| (q.ecosystem.clone(), normalize(&q.ecosystem, &q.name))).collect();
     // Records that name a wanted package, by package: only those are kept in memory.
     let mut by_package: HashMap<(String, String), Vec<usize>> = HashMap::new();
-    let mut records: Vec<Record> = Vec::new();
+    let mut records: Vec<(String, Vec<PreparedAffected>, VulnRef)> = Vec::new();
     let mut unreadable = 0usize;
     let outcome = zip::for_each(&dump, |name, bytes| {
         if !name.ends_with(".json") {
@@ -518,7 +567,9 @@ fn offline(path: &str, queries: &[Query]) -> (Vec<Vec<String>>, HashMap<String, 
         for k in keys {
             by_package.entry(k).or_default().push(records.len());
         }
-        records.push(record);
+        let prepared = record.affected.iter().flatten().filter_map(prepare).collect();
+        let vref = vuln_ref(&record);
+        records.push((record.id.clone(), prepared, vref));
     });
     if let Err(e) = outcome {
         fail(&format!("osv: {}: {}", path, e));
@@ -531,17 +582,19 @@ fn offline(path: &str, queries: &[Query]) -> (Vec<Vec<String>>, HashMap<String, 
         .iter()
         .map(|q| {
             let name = normalize(&q.ecosystem, &q.name);
+            let pep = if q.ecosystem == "PyPI" { pep440::parse(&q.version) } else { None };
+            let semver = key(Scheme::Semver, &q.version);
             let mut out = Vec::new();
             for &i in by_package.get(&(q.ecosystem.clone(), name.clone())).into_iter().flatten() {
-                let r = &records[i];
-                let hit = r.affected.iter().flatten().any(|a| {
-                    a.package.as_ref().map_or(false, |p| {
-                        p.ecosystem == q.ecosystem && normalize(&p.ecosystem, &p.name) == name
-                    }) && affects(a, &q.ecosystem, &q.version)
-                });
+                let (id, affected, vref) = &records[i];
+                let hit = affected
+                    .iter()
+                    .any(|a| a.ecosystem == q.ecosystem && a.name == name && affects(a, &q.version, &pep, &semver));
                 if hit {
-                    out.push(r.id.clone());
-                    details.entry(r.id.clone()).or_insert_with(|| vuln_ref(r));
+                    out.push(id.clone());
+                    details
+                        .entry(id.clone())
+                        .or_insert_with(|| VulnRef { severity: vref.severity, aliases: vref.aliases.clone() });
                 }
             }
             out
