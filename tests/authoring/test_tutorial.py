@@ -66,7 +66,10 @@ def test_the_tutorial_prints_what_the_docs_show(tmp_path: Path) -> None:
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "NO_COLOR": "1",
     }
-    env.pop("CI", None)  # CI variables would shape nothing here, but keep the run a user's
+    # A user's shell: no CI variables, and no make of ours around the tutorial's own `make`
+    # (under `make test`, MAKELEVEL makes it print "Entering directory").
+    for name in ("CI", "MAKELEVEL", "MAKEFLAGS", "MFLAGS"):
+        env.pop(name, None)
     proc = subprocess.run(
         ["bash", "-c", "\n".join(lines)],
         cwd=work,
