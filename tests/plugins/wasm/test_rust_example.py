@@ -44,6 +44,7 @@ def committed_wasm() -> dict[str, Path]:
 
 
 @pytest.mark.rust
+@pytest.mark.timeout(600)  # every crate, builtin:osv and typosquat included: ~2-3 min on 2 cores
 def test_committed_wasm_is_the_reproducible_build_of_a_clone(tmp_path: Path) -> None:
     """Build from a copy of the sources at another path: the bytes must equal the committed ones.
 
