@@ -23,11 +23,18 @@ runtime then falls back to comparing memory with the limit).
 
 from __future__ import annotations
 
-from bomhost.plugins.wasm.shape import NotUnderstood, Reader, walk
+from bomhost.plugins.wasm.shape import (
+    MAGIC,
+    NotUnderstood,
+    Reader,
+    declared_locals,
+    function_bodies,
+    sections,
+    walk,
+)
 
 REFUSED_EXPORT = "__bomhost_grow_refused"
 
-_MAGIC = b"\0asm\x01\0\0\0"
 _TYPE, _IMPORT, _FUNCTION, _MEMORY, _GLOBAL, _EXPORT, _CODE = 1, 2, 3, 5, 6, 7, 10
 # Section order of the binary format (custom sections, id 0, may sit anywhere).
 _ORDER = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11]
@@ -67,7 +74,7 @@ def guard_body(global_index: int) -> bytes:
 
 def guard(binary: bytes) -> bytes:
     """``binary`` with every ``memory.grow`` routed through the guard (unchanged if it has none)."""
-    if not binary.startswith(_MAGIC):
+    if not binary.startswith(MAGIC):
         return binary
     try:
         return _rewrite(binary)
@@ -76,16 +83,9 @@ def guard(binary: bytes) -> bytes:
 
 
 def _rewrite(binary: bytes) -> bytes:
-    sections: list[tuple[int, bytes]] = []
-    r = Reader(binary, len(_MAGIC), len(binary))
-    while r.pos < r.end:
-        sid, size = r.byte(), r.u()
-        start = r.pos
-        r.skip(size)
-        sections.append((sid, binary[start : r.pos]))
-    ids = {sid for sid, _ in sections}
-    by_id = dict(sections)
-    if _MEMORY not in ids or _CODE not in ids:
+    parts = [(sid, binary[body.pos : body.end]) for sid, body in sections(binary)]
+    by_id = dict(parts)
+    if _MEMORY not in by_id or _CODE not in by_id:
         return binary  # no memory of its own (an import is refused at link time) or no code
     imported = _imported(by_id.get(_IMPORT, b"\0"))
     types = _count(by_id.get(_TYPE, b"\0"))
@@ -106,13 +106,13 @@ def _rewrite(binary: bytes) -> bytes:
         ),
         _CODE: _append(code, guard_body(refused_global)),
     }
-    out = bytearray(_MAGIC)
-    for sid, body in sections:
+    out = bytearray(MAGIC)
+    for sid, body in parts:
         if sid != 0:
             if sid not in _ORDER:
                 raise NotUnderstood
             # A section this module lacks goes where the binary format orders it.
-            for missing in [s for s in _ORDER[: _ORDER.index(sid)] if s in new and s not in ids]:
+            for missing in [s for s in _ORDER[: _ORDER.index(sid)] if s in new and s not in by_id]:
                 out += _section(missing, new.pop(missing))
         out += _section(sid, new.pop(sid, body))
     for missing in [s for s in _ORDER if s in new]:
@@ -175,16 +175,10 @@ def _reroute(body: bytes, guard_func: int) -> tuple[bytes, int]:
     call = b"\x10" + leb(guard_func)
     bodies: list[bytes] = []
     total = 0
-    for _ in range(r.u()):
-        size = r.u()
-        start = r.pos
-        r.skip(size)
-        fn = Reader(body, start, r.pos)
-        for _ in range(fn.u()):  # local declarations: count, value type
-            fn.u()
-            if fn.byte() in (0x63, 0x64):
-                fn.u()
-        head, code = body[start : fn.pos], body[fn.pos : r.pos]
+    for _, _, fn in function_bodies(r):
+        start = fn.pos
+        declared_locals(fn)
+        head, code = body[start : fn.pos], body[fn.pos : fn.end]
         grows: list[tuple[int, int]] = []
         if b"\x40" in code:
             _, depth, complete = walk(code, grows)

@@ -14,6 +14,7 @@ never accept, a module that wasmtime would refuse.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 # The limits (docs/threat-model.md "Bounded loading"). A real Rust plugin has a few thousand
@@ -26,7 +27,7 @@ MAX_LOCALS = 50_000  # per function, declared locals (parameters excluded)
 MAX_BODY_BYTES = 4 << 20  # per function body
 MAX_NESTING = 1_000  # block / loop / if open at once in one function
 
-_MAGIC = b"\0asm\x01\0\0\0"
+MAGIC = b"\0asm\x01\0\0\0"
 _IMPORT, _FUNCTION, _CODE, _DATA = 2, 3, 10, 11
 _OPENS = (0x02, 0x03, 0x04)  # block, loop, if
 _END = 0x0B
@@ -73,17 +74,45 @@ class Reader:
         self.pos += n
 
 
+def sections(binary: bytes) -> Iterator[tuple[int, Reader]]:
+    """Each section of a module after ``MAGIC``: its id and a reader over its bytes."""
+    r = Reader(binary, len(MAGIC), len(binary))
+    while r.pos < r.end:
+        section = r.byte()
+        size = r.u()
+        body = Reader(binary, r.pos, r.pos + size)
+        r.skip(size)
+        yield section, body
+
+
+def function_bodies(code: Reader) -> Iterator[tuple[int, int, Reader]]:
+    """Each function body of a code section: its index, its size and a reader over it.
+
+    A body is handed out before the section reader moves past it, so a caller can judge its
+    size before a truncated section is noticed; ``code`` ends after the last body.
+    """
+    for index in range(code.u()):
+        size = code.u()
+        body = Reader(code.data, code.pos, code.pos + size)
+        yield index, size, body
+        code.skip(size)
+
+
+def declared_locals(body: Reader) -> int:
+    """Read a body's local declarations (leaving ``body`` at its first instruction); how many."""
+    count = 0
+    for _ in range(body.u()):
+        count += body.u()
+        _valtype(body)
+    return count
+
+
 def check(binary: bytes) -> None:
     """Raise ``ShapeError`` if the module passes a limit; return quietly otherwise."""
-    if not binary.startswith(_MAGIC):
+    if not binary.startswith(MAGIC):
         return
-    r = Reader(binary, len(_MAGIC), len(binary))
     try:
-        while r.pos < r.end:
-            section = r.byte()
-            size = r.u()
-            body = Reader(binary, r.pos, r.pos + size)
-            r.skip(size)
+        for section, body in sections(binary):
             if section == _IMPORT:
                 _limit("imports", body.u(), MAX_IMPORTS)
             elif section == _FUNCTION:
@@ -104,17 +133,10 @@ def _limit(what: str, count: int, limit: int, where: str = "") -> None:
 
 
 def _check_code(r: Reader) -> None:
-    for index in range(r.u()):
-        size = r.u()
+    for index, size, body in function_bodies(r):
         where = f" in function body {index}"
         _limit("bytes", size, MAX_BODY_BYTES, where)
-        body = Reader(r.data, r.pos, r.pos + size)
-        r.skip(size)
-        locals_ = 0
-        for _ in range(body.u()):
-            locals_ += body.u()
-            _valtype(body)
-        _limit("locals", locals_, MAX_LOCALS, where)
+        _limit("locals", declared_locals(body), MAX_LOCALS, where)
         code = body.data[body.pos : body.end]
         # Every open is one of three byte values, so their count bounds the depth: only a body
         # with more such bytes than the limit (rare: immediates use them too) is decoded.

@@ -127,20 +127,10 @@ def test_real_modules_pass_and_decode_whole() -> None:
 
 def bodies(binary: bytes) -> Iterator[bytes]:
     """Each function body's instructions (after the local declarations), via shape's reader."""
-    r = shape.Reader(binary, 8, len(binary))
-    while r.pos < r.end:
-        sid, size = r.byte(), r.u()
-        start = r.pos
-        r.skip(size)
+    for sid, section in shape.sections(binary):
         if sid == 10:
-            code = shape.Reader(binary, start, start + size)
-            for _ in range(code.u()):
-                n = code.u()
-                body = shape.Reader(binary, code.pos, code.pos + n)
-                code.skip(n)
-                for _ in range(body.u()):
-                    body.u()
-                    body.byte()
+            for _, _, body in shape.function_bodies(section):
+                shape.declared_locals(body)
                 yield binary[body.pos : body.end]
 
 
