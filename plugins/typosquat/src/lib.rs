@@ -361,7 +361,7 @@ fn full_name(eco: Eco, component: &Value) -> String {
         _ => return name,
     };
     let path = rest.split(|c| c == '@' || c == '?' || c == '#').next().unwrap_or("");
-    match path.strip_prefix("%40").or_else(|| path.strip_prefix("%40".to_ascii_lowercase().as_str())) {
+    match path.strip_prefix("%40") {
         Some(scoped) if scoped.contains('/') => format!("@{}", scoped),
         _ => name,
     }
