@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from bomhost.signals import SignalOptions, signal_config
-from tests.builtins.test_osv import BUILTIN, DUMP, NEW, OLD, _policy
+from tests.builtins.test_osv import DUMP, NEW, OLD, _policy
+from tests.builtins.test_osv import _manifest as osv_manifest
 from tests.osv_server import OsvServer
 from tests.test_cli import bomhost
 
@@ -20,9 +21,9 @@ PIP_CVE = "CVE-2023-5752"  # PYSEC-2023-228, pip 23.2.1
 
 
 def _manifest(tmp: Path, srv: OsvServer) -> Path:
-    text = (BUILTIN / "plugin.toml").read_text(encoding="utf-8")
-    text = text.replace('exec = "./osv.wasm"', f'exec = "{BUILTIN / "osv.wasm"}"')
-    text = text.replace('base_url = "https://api.osv.dev"', f'base_url = "{srv.base_url}"')
+    """test_osv's re-pointed manifest, with EPSS and KEV on the same local server."""
+    path = osv_manifest(tmp, srv.base_url)
+    text = path.read_text(encoding="utf-8")
     text = text.replace(
         'epss_url = "https://api.first.org/data/v1/epss"',
         f'epss_url = "{srv.base_url}/data/v1/epss"',
@@ -31,7 +32,6 @@ def _manifest(tmp: Path, srv: OsvServer) -> Path:
         'kev_url = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"',
         f'kev_url = "{srv.base_url}/kev.json"',
     )
-    path = tmp / "osv.toml"
     path.write_text(text, encoding="utf-8")
     return path
 
