@@ -72,7 +72,8 @@ def _diff(old: Sequence[Component], new: Sequence[Component]) -> ChangeSet:
             ((old_version, b),) = old_versions.items()
             ((new_version, a),) = new_versions.items()
             if old_version == new_version:
-                same_version(b, a)
+                if b is not a:  # the same object: the readers shared an unchanged component
+                    same_version(b, a)
             else:
                 version_change(b, a)
             continue

@@ -26,6 +26,7 @@ from bomhost.model import ChangeSet
 from bomhost.plugins.outcome import PluginOutcome, Progress
 from bomhost.report.model import Enrichment, Report, Sandbox, SbomInfo
 from bomhost.sbom import SbomDocument, SbomFormat, load
+from bomhost.sbom.common import Interner
 from bomhost.signals import SignalOptions
 from bomhost.vex import VexIndex
 
@@ -196,14 +197,14 @@ def _run_plugins(
         close_all(instances)
 
 
-def _load(path: str, opts: DiffOptions) -> SbomDocument:
+def _load(path: str, opts: DiffOptions, interner: Interner) -> SbomDocument:
     """One side: from its file, or from attested bytes; Syft's file entries dropped as bomdrift."""
     if path in opts.attested:
         from bomhost.sbom.detect import parse_bytes
 
-        doc = parse_bytes(opts.attested[path], path, opts.fmt)
+        doc = parse_bytes(opts.attested[path], path, opts.fmt, interner)
     else:
-        doc = load(path, opts.fmt)
+        doc = load(path, opts.fmt, interner)
     if opts.include_file_components:
         return doc
     # bomdrift's filter_file_components: Syft's directory cataloger lists every scanned file as
@@ -221,8 +222,11 @@ def _report(
     enrich: Callable[[ChangeSet], PluginOutcome],
 ) -> Report:
     """Read both SBOMs, diff them, let ``enrich`` run the plugins, and gate the result."""
-    old = _load(opts.old, opts)
-    new = _load(opts.new, opts)
+    # One interner for both sides: the new side reuses the old side's equal components.
+    interner = Interner()
+    old = _load(opts.old, opts, interner)
+    new = _load(opts.new, opts, interner)
+    del interner
     warnings = warnings + _sbom_warnings(old) + _sbom_warnings(new)
     if opts.validate:
         from bomhost.sbom.validate import validate_schema

@@ -216,3 +216,28 @@ def test_a_refused_plugin_stops_the_run_before_any_sbom_is_read(tmp_path: Path) 
     line = one_error_line(bomhost("diff", tmp_path / "missing.json", NEW, "--plugin", manifest))
     assert "plugin 'sneaky': import env." in line
     assert "missing.json" not in line
+
+
+def test_output_to_a_pipe_is_complete_and_a_closed_pipe_exits_1() -> None:
+    """bomhost ends with os._exit after flushing (cli._exit): nothing written may be lost,
+    whatever the size, and a reader that is gone gets exit 1 without a traceback."""
+    old = ROOT / "tests/assets/sboms/cdx12-juice-shop-v11.1.2.bom.json"
+    new = ROOT / "tests/assets/sboms/cdx14-juice-shop-v14.1.1-flat.bom.json"
+    proc = bomhost("diff", old, new, "--no-signals", "--output", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout) > 256 * 1024  # several pipe buffers
+    report = json.loads(proc.stdout)
+    assert len(report["changes"]["added"]) == 298  # the last bytes arrived too
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "bomhost", "diff", old, new, "--no-signals", "--output", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    assert reader.stdout is not None
+    assert reader.stderr is not None
+    reader.stdout.close()  # the reader is gone before the report is written
+    stderr = reader.stderr.read().decode()
+    reader.stderr.close()
+    assert reader.wait(timeout=120) == 1
+    assert "Traceback" not in stderr

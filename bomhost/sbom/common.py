@@ -79,6 +79,52 @@ def new_component(values: dict[str, Any]) -> Component:
     return obj
 
 
+class Interner:
+    """Equal values built once, across both SBOMs of a diff: components, digests, licence lists.
+
+    Why: the new SBOM of a pull request repeats almost every component of the old one, and each
+    component costs ~1.5 KB (its dict, strings, digest objects). Handing the new side the old
+    side's object whenever every field is equal halves the memory of a large pair, and lets the
+    diff skip unchanged components by identity. Sharing is safe because components are frozen.
+
+    A component is looked up by its purl (else its name) and reused only when its whole
+    ``__dict__`` is equal, so the result is indistinguishable from building a new one; a
+    digest by its value, reused only for the same algorithm. The tables hold references the
+    documents hold anyway, and live only as long as the caller keeps the interner.
+    """
+
+    def __init__(self) -> None:
+        self._components: dict[str, Component] = {}
+        self._hashes: dict[str, Hash] = {}
+        self._licenses: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def component(self, values: dict[str, Any]) -> Component:
+        """``new_component(values)``, or an earlier component with exactly these values."""
+        key = values["purl"] or values["name"]
+        seen = self._components.get(key)
+        if seen is not None and seen.__dict__ == values:
+            return seen
+        built = new_component(values)
+        if seen is None:
+            self._components[key] = built
+        return built
+
+    def hash(self, alg: str, value: str) -> Hash:
+        """``new_hash(alg, value)``, or an earlier equal digest."""
+        seen = self._hashes.get(value)
+        if seen is not None and seen.__dict__["alg"] == alg:
+            return seen
+        built = new_hash(alg, value)
+        if seen is None:
+            self._hashes[value] = built
+        return built
+
+    def licenses(self, names: list[str]) -> tuple[str, ...]:
+        """``tuple(names)``, shared: a handful of licence lists cover most components."""
+        value = tuple(names)
+        return self._licenses.setdefault(value, value)
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector for a bulk build (see module doc)."""

@@ -18,6 +18,7 @@ import orjson
 
 from bomhost.errors import SbomContentError, SbomError, SbomFormatError, SbomParseError
 from bomhost.sbom import cyclonedx_fast, cyclonedx_json, cyclonedx_xml, spdx_json, syft_json
+from bomhost.sbom.common import Interner
 from bomhost.sbom.interface import SbomDocument, SbomFormat
 
 Detected = Literal["cdx", "spdx", "syft"]
@@ -37,12 +38,19 @@ def detect_json(doc: dict[str, Any]) -> Detected | None:
     return None
 
 
-def parse_bytes(data: bytes, source: str, fmt: SbomFormat = "auto") -> SbomDocument:
+def parse_bytes(
+    data: bytes, source: str, fmt: SbomFormat = "auto", interner: Interner | None = None
+) -> SbomDocument:
     """Parse SBOM bytes read from ``source`` (a path, used in messages)."""
-    return parse_owned([data], source, fmt)
+    return parse_owned([data], source, fmt, interner)
 
 
-def parse_owned(buffer: list[bytes], source: str, fmt: SbomFormat = "auto") -> SbomDocument:
+def parse_owned(
+    buffer: list[bytes],
+    source: str,
+    fmt: SbomFormat = "auto",
+    interner: Interner | None = None,
+) -> SbomDocument:
     """``parse_bytes`` for a one-item list whose bytes the parser may take and drop.
 
     Memory, not style: a 200k-component file is 190 MB of bytes, as much again as text, and
@@ -56,7 +64,7 @@ def parse_owned(buffer: list[bytes], source: str, fmt: SbomFormat = "auto") -> S
     try:
         if head.startswith("<"):
             return _from_xml(buffer.pop(), source, fmt)
-        return _from_json(buffer, source, fmt)
+        return _from_json(buffer, source, fmt, interner)
     except SbomError:
         raise
     except RecursionError as exc:
@@ -122,11 +130,13 @@ def _parse_json(buffer: list[bytes], source: str) -> Any:
         raise SbomParseError(source, f"invalid JSON: not UTF-8/16/32 text ({exc.reason})") from exc
 
 
-def _from_json(buffer: list[bytes], source: str, fmt: SbomFormat) -> SbomDocument:
+def _from_json(
+    buffer: list[bytes], source: str, fmt: SbomFormat, interner: Interner | None
+) -> SbomDocument:
     if fmt in ("auto", "cdx"):
         # CycloneDX JSON decoded straight into the fields read (cyclonedx_fast); None means
         # anything else, and the checked path below decides, exactly as before.
-        fast = cyclonedx_fast.read(buffer, source)
+        fast = cyclonedx_fast.read(buffer, source, interner)
         if fast is not None:
             return fast
     doc = _parse_json(buffer, source)

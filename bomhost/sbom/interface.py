@@ -6,12 +6,15 @@ by file name. Every failure is an ``SbomError`` naming the file (see bomhost.err
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from bomhost.errors import SbomNotFound
 from bomhost.model import Component
+
+if TYPE_CHECKING:
+    from bomhost.sbom.common import Interner
 
 SbomFormat = Literal["auto", "cdx", "spdx", "syft"]
 
@@ -29,8 +32,12 @@ class SbomDocument(BaseModel):
     skipped: int = 0
 
 
-def load(path: str, fmt: SbomFormat = "auto") -> SbomDocument:
-    """Read ``path`` and return its components; raise ``SbomError`` naming the file on failure."""
+def load(path: str, fmt: SbomFormat = "auto", interner: Interner | None = None) -> SbomDocument:
+    """Read ``path`` and return its components; raise ``SbomError`` naming the file on failure.
+
+    ``interner``: one shared by both sides of a diff lets them share equal components
+    (``common.Interner``); without it, each document is read on its own.
+    """
     # Imported here: the readers import SbomDocument from this module.
     from bomhost.sbom.common import gc_paused
     from bomhost.sbom.detect import parse_owned
@@ -42,4 +49,4 @@ def load(path: str, fmt: SbomFormat = "auto") -> SbomDocument:
     except OSError as exc:
         raise SbomNotFound(path, f"cannot read the file: {exc.strerror or exc}") from exc
     with gc_paused():
-        return parse_owned(buffer, path, fmt)
+        return parse_owned(buffer, path, fmt, interner)

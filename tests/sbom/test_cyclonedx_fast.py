@@ -151,3 +151,82 @@ def test_odd_shapes_hand_over_to_the_checked_reader() -> None:
     ):
         assert cyclonedx_fast.read([json.dumps(doc).encode()], "x.json") is None
     assert cyclonedx_fast.read([b"\xef\xbb\xbf{}"], "x.json") is None  # a BOM: orjson/json decide
+
+
+PAIRS = [
+    (
+        ASSETS / "sboms/cdx12-proton-bridge-v1.6.3.bom.json",
+        ASSETS / "sboms/cdx12-proton-bridge-v1.8.0.bom.json",
+    ),
+    (BENCH / "npm-old.cdx.json", BENCH / "npm-new.cdx.json"),
+]
+
+
+@pytest.mark.parametrize(("old_path", "new_path"), PAIRS, ids=["proton-bridge", "npm"])
+def test_one_interner_shares_unchanged_components_and_changes_nothing(
+    old_path: Path, new_path: Path
+) -> None:
+    """Both sides read with one interner: equal components are one object, and each document
+    is exactly what it is when read alone, so the diff is the same."""
+    from bomhost.diff import diff
+    from bomhost.sbom.common import Interner
+
+    alone = [cyclonedx_fast.read([p.read_bytes()], p.name) for p in (old_path, new_path)]
+    interner = Interner()
+    shared = [cyclonedx_fast.read([p.read_bytes()], p.name, interner) for p in (old_path, new_path)]
+    for a, s in zip(alone, shared, strict=True):
+        assert a is not None
+        assert s is not None
+        assert a == s
+        assert [list(c.__dict__.items()) for c in a.components] == [
+            list(c.__dict__.items()) for c in s.components
+        ]
+    old, new = shared
+    assert old is not None
+    assert new is not None
+    old_ids = {id(c) for c in old.components}
+    by_purl = {c.purl: c for c in old.components}
+    if old_path.name.startswith("cdx12-proton"):
+        # Go modules with stable bom-refs; cyclonedx-npm's bom-refs name the root package,
+        # so there every component differs in bom_ref and nothing can be shared.
+        assert sum(id(c) in old_ids for c in new.components) > len(new.components) // 2
+    for c in new.components:
+        before = by_purl.get(c.purl)
+        # Reused exactly when every field is equal (the first old entry of that purl).
+        if before is not None and before.__dict__ == c.__dict__:
+            assert c is before
+        else:
+            assert id(c) not in old_ids
+    assert diff(old.components, new.components) == diff(alone[0].components, alone[1].components)  # type: ignore[union-attr]
+
+
+def test_a_changed_digest_or_licence_is_never_shared() -> None:
+    from bomhost.sbom.common import Interner
+
+    def doc(sha: str, lic: str) -> bytes:
+        comp = {
+            "name": "a",
+            "version": "1",
+            "purl": "pkg:npm/a@1",
+            "hashes": [{"alg": "SHA-256", "content": sha}],
+            "licenses": [{"license": {"id": lic}}],
+        }
+        return json.dumps(
+            {"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [comp]}
+        ).encode()
+
+    interner = Interner()
+    base = cyclonedx_fast.read([doc("aa", "MIT")], "old.json", interner)
+    same = cyclonedx_fast.read([doc("aa", "MIT")], "new.json", interner)
+    digest = cyclonedx_fast.read([doc("bb", "MIT")], "new.json", interner)
+    licence = cyclonedx_fast.read([doc("aa", "ISC")], "new.json", interner)
+    assert base
+    assert same
+    assert digest
+    assert licence
+    assert same.components[0] is base.components[0]
+    for changed in (digest, licence):
+        assert changed.components[0] is not base.components[0]
+        assert changed.components[0] != base.components[0]
+    assert digest.components[0].hashes[0].value == "bb"
+    assert licence.components[0].licenses == ("ISC",)
