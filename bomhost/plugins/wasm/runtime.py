@@ -375,7 +375,7 @@ class WasmPlugin:
         if refused is None and self._at_memory_ceiling(guest):
             return self._memory_failure(guest)
         reason = code.name.lower() if code is not None else "trap"
-        return ("trap", f"trap: {_why(exc)}", "sandbox.trap", reason, {})
+        return ("trap", _why(exc), "sandbox.trap", reason, {})
 
     def _classify_error(
         self, exc: wasmtime.WasmtimeError, guest: abi.Guest | None
@@ -386,7 +386,7 @@ class WasmPlugin:
         text = str(exc)
         if "memory" in text and ("limit" in text or "exceeds" in text):
             return self._memory_failure(guest)
-        return ("trap", f"trap: {_why(exc)}", "sandbox.trap", "trap", {})
+        return ("trap", _why(exc), "sandbox.trap", "trap", {})
 
 
 def _why(exc: Exception) -> str:
