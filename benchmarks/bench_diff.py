@@ -50,11 +50,14 @@ def measure(old: str, new: str) -> dict[str, Any]:
     """Read ``old`` and ``new`` and diff them in this process; timings in seconds."""
     from bomhost.diff import diff
     from bomhost.sbom import load
+    from bomhost.sbom.common import Interner
 
     started = time.perf_counter()
-    before = load(old)
+    interner = Interner()  # as engine._report reads the two sides
+    before = load(old, "auto", interner)
     read_old = time.perf_counter()
-    after = load(new)
+    after = load(new, "auto", interner)
+    del interner
     read_new = time.perf_counter()
     changes = diff(before.components, after.components)
     done = time.perf_counter()

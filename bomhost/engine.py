@@ -111,17 +111,26 @@ def _sbom_warnings(doc: SbomDocument) -> list[str]:
 def default_jobs(manifests: Sequence[LoadedManifest], policy: Policy) -> int:
     """``--jobs`` when not given: the CPU count where threads help, else 1 (measured rule).
 
-    Threads overlap waiting: an external plugin is a process, and a WASM plugin whose policy
-    lets it reach the network waits in host calls. A WASM plugin without network access is
-    CPU-bound Python and wasmtime under the GIL, where a second thread only adds contention:
-    2,000 calls of a two-host-call module took 1.2x longer with 2 threads than with 1
-    (docs/benchmarks.md). So 1 when every plugin is such a module.
+    Threads overlap waiting: a per-call external plugin is a process, and a WASM plugin whose
+    policy lets it reach the network waits in host calls. Everything else gains nothing from a
+    second thread and pays for the contention (docs/benchmarks.md):
+    - a WASM plugin without network access is CPU-bound Python and wasmtime under the GIL:
+      2,000 calls of a two-host-call module took 1.2x longer with 2 threads than with 1;
+    - a persistent external plugin answers one call at a time (one process, one pipe): 2,000
+      calls cost 95 us each with 1 thread and 172 us with 2. Two or more of them can overlap
+      each other, so then threads help again.
     """
     cpus = os.cpu_count() or 1
+    persistent = 0
     for m in manifests:
-        if m.manifest.runtime != "wasm" or policy.for_plugin(m.name).net.allow:
+        if m.manifest.runtime == "wasm":
+            if policy.for_plugin(m.name).net.allow:
+                return cpus
+        elif m.manifest.mode == "persistent":
+            persistent += 1
+        else:
             return cpus
-    return 1
+    return cpus if persistent > 1 else 1
 
 
 def run_diff(opts: DiffOptions, progress: Progress | None = None) -> Report:

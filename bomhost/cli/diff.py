@@ -225,8 +225,8 @@ def _write(text: str, output_file: str | None) -> None:
     "--jobs",
     "-j",
     type=click.IntRange(min=1),
-    help="Concurrent plugin calls [default: CPU count; 1 when every plugin is WASM without "
-    "network access, which threads only slow down].",
+    help="Concurrent plugin calls [default: CPU count; 1 when threads only slow the run down: "
+    "every plugin is WASM without network access, or at most one is persistent].",
 )
 @click.option(
     "--validate",
