@@ -125,4 +125,6 @@ def _exit(code: int) -> None:
         code = code or 1
     with contextlib.suppress(BrokenPipeError, ValueError):
         sys.stderr.flush()
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        sys.exit(code)  # a profiler or coverage writes its data at shutdown: let it
     os._exit(code)

@@ -94,6 +94,7 @@ class Interner:
     """
 
     def __init__(self) -> None:
+        self._raw: dict[bytes, Component] = {}
         self._components: dict[str, Component] = {}
         self._hashes: dict[str, Hash] = {}
         self._licenses: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -108,6 +109,19 @@ class Interner:
         if seen is None:
             self._components[key] = built
         return built
+
+    def known_raw(self, digest: bytes) -> Component | None:
+        """The component made from a source entry whose bytes have this BLAKE2b-256 digest.
+
+        A reader that can see an entry's bytes (CycloneDX JSON) skips decoding and building it
+        when the other side had the very same bytes: most of a pull request's new SBOM. 256
+        bits, so no crafted entry can collide with another and hide a change.
+        """
+        return self._raw.get(digest)
+
+    def remember_raw(self, digest: bytes, component: Component) -> None:
+        """Record what the entry with these bytes made (the first one, if repeated)."""
+        self._raw.setdefault(digest, component)
 
     def hash(self, alg: str, value: str) -> Hash:
         """``new_hash(alg, value)``, or an earlier equal digest."""

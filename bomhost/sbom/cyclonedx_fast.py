@@ -20,6 +20,8 @@ no longer makes the file unreadable (Python's int limit applied to the whole tre
 
 from __future__ import annotations
 
+import hashlib
+
 import msgspec
 
 from bomhost.identity import ecosystem_for, normalize_hash_alg
@@ -140,10 +142,27 @@ def _components(doc: _Document, interner: Interner) -> tuple[list[Component], in
     skipped = 0
     decode = _COMPONENT.decode
     for raw in doc.components or ():
+        # Bytes already read (the other side of the diff, or a duplicate) make the same
+        # component, unless the dependency graph now gives it another relationship.
+        digest = hashlib.blake2b(raw, digest_size=32).digest()
+        known = interner.known_raw(digest)
+        if known is not None and _relationship(known.bom_ref, direct) == known.relationship:
+            out.append(known)
+            continue
         try:
-            stack = [decode(raw)]
+            entry = decode(raw)
         except (msgspec.DecodeError, RecursionError):
             raise _Fallback from None  # the checked reader names the field
+        if not entry.components and entry.bom_ref != "":
+            # One component, whose bom_ref field is exactly the entry's ("" would become None).
+            component = _component(entry, direct, interner)
+            if component is None:
+                skipped += 1
+            else:
+                interner.remember_raw(digest, component)
+                out.append(component)
+            continue
+        stack = [entry]
         while stack:  # the component, then its nested components depth first, in order
             entry = stack.pop()
             component = _component(entry, direct, interner)
@@ -168,13 +187,7 @@ def _component(
             raise _Fallback  # the checked reader reports the missing name
         return None
     bom_ref = entry.bom_ref
-    relationship: Relationship
-    if direct is None:
-        relationship = "unknown"
-    elif bom_ref is not None and bom_ref in direct:
-        relationship = "direct"
-    else:
-        relationship = "transitive"
+    relationship = _relationship(bom_ref, direct)
     if bom_ref == purl:
         bom_ref = purl  # one string object for both (generators often use the purl)
     supplier = entry.supplier
@@ -195,6 +208,12 @@ def _component(
             "bom_ref": bom_ref or None,
         }
     )
+
+
+def _relationship(bom_ref: str | None, direct: frozenset[str] | None) -> Relationship:
+    if direct is None:
+        return "unknown"
+    return "direct" if bom_ref is not None and bom_ref in direct else "transitive"
 
 
 def _hash(h: _Hash, interner: Interner) -> Hash:

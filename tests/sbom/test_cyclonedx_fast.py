@@ -230,3 +230,34 @@ def test_a_changed_digest_or_licence_is_never_shared() -> None:
         assert changed.components[0] != base.components[0]
     assert digest.components[0].hashes[0].value == "bb"
     assert licence.components[0].licenses == ("ISC",)
+
+
+def test_the_same_bytes_are_rebuilt_when_the_dependency_graph_moves_them() -> None:
+    """An entry byte-identical to one of the old side is reused only with the same
+    relationship: here the root depends on it in the new SBOM only."""
+    from bomhost.sbom.common import Interner
+
+    entry = {"name": "a", "version": "1", "purl": "pkg:npm/a@1", "bom-ref": "a"}
+
+    def doc(depends_on: list[str]) -> bytes:
+        return json.dumps(
+            {
+                "bomFormat": "CycloneDX",
+                "specVersion": "1.5",
+                "metadata": {"component": {"bom-ref": "root"}},
+                "components": [entry],
+                "dependencies": [{"ref": "root", "dependsOn": depends_on}],
+            }
+        ).encode()
+
+    interner = Interner()
+    old = cyclonedx_fast.read([doc([])], "old.json", interner)
+    same = cyclonedx_fast.read([doc([])], "same.json", interner)
+    moved = cyclonedx_fast.read([doc(["a"])], "new.json", interner)
+    assert old is not None
+    assert same is not None
+    assert moved is not None
+    assert old.components[0].relationship == "transitive"
+    assert same.components[0] is old.components[0]
+    assert moved.components[0].relationship == "direct"
+    assert moved.components[0] == cyclonedx_fast.read([doc(["a"])], "alone.json").components[0]  # type: ignore[union-attr]
