@@ -271,14 +271,15 @@ def test_osv_unreachable_is_a_warning_and_plugin_errors_not_a_failed_run(tmp_pat
     assert rc == 0
     errors = report["enrichment"]["plugin_errors"]
     assert len(errors) == 8  # every queried component of the failed batch call
-    assert {e["error_kind"] for e in errors} == {"trap"}
+    # protocol 2's `error` answer, not a trap: the plugin says what it could not do
+    assert {e["error_kind"] for e in errors} == {"plugin_reported"}
     assert (
         f"osv: POST http://127.0.0.1:{port}/v1/querybatch failed: connection failed"
         in (errors[0]["message"])
     )
     # the warning line on stderr: components, and the batch calls they were in
     assert "bomhost: plugin osv: 8 components in 1 call failed" in stderr
-    assert "(8 trap); see enrichment.plugin_errors" in stderr
+    assert "(8 plugin_reported); see enrichment.plugin_errors" in stderr
     rc, _, _ = _diff(*args, "--fail-on", "plugin-error", cwd=tmp_path)
     assert rc == 2
 

@@ -9,7 +9,7 @@
 //!   1,000 components per call, OSV's batch limit), then one `GET {base_url}/v1/vulns/{id}`
 //!   per advisory named, deduplicated across components. A failed lookup leaves that
 //!   advisory's severity `NONE` (bomdrift); a failed batch fails the call, so the run records
-//!   a `plugin_errors` entry and goes on.
+//!   a `plugin_errors` entry (`plugin_reported`) and goes on.
 //! - Offline (`config.osv_db`, set by `bomhost diff --osv-db PATH`): the dump is read with
 //!   `read_file` (a zip in OSV's `all.zip` layout) and each record's `affected[]` is evaluated
 //!   here: `versions`, and `ranges` of type ECOSYSTEM/SEMVER with the ecosystem's version rules.
@@ -87,12 +87,8 @@ fn host_error(code: i64) -> &'static str {
     }
 }
 
-/// Give up on the whole call: the reason goes to the log, and the trap makes the call a
-/// `plugin_errors` entry for every component of the batch (protocol/README.md section 5).
-fn fail(message: &str) -> ! {
-    log(Level::Error, message);
-    std::process::abort()
-}
+/// What a batch's lookups found: the advisory ids per query, and each advisory's details.
+type Found = (Vec<Vec<String>>, HashMap<String, VulnRef>);
 
 // ---- OSV records (the fields this plugin reads; the rest is skipped unparsed) ----
 
@@ -417,7 +413,7 @@ fn affects(a: &PreparedAffected, version: &str, pep: &Option<pep440::Version>, s
 
 // ---- Online ----
 
-fn online(base: &str, queries: &[Query]) -> (Vec<Vec<String>>, HashMap<String, VulnRef>) {
+fn online(base: &str, queries: &[Query]) -> Result<Found, String> {
     let body = json!({"queries": queries.iter().map(|q| json!({
         "package": {"name": q.name, "ecosystem": q.ecosystem},
         "version": q.version,
@@ -428,12 +424,12 @@ fn online(base: &str, queries: &[Query]) -> (Vec<Vec<String>>, HashMap<String, V
         "headers": [["content-type", "application/json"]],
         "body": body.to_string(),
     }), QUERYBATCH_BUFFER)
-    .unwrap_or_else(|code| fail(&format!("osv: POST {} failed: {} ({})", url, host_error(code), code)));
+    .map_err(|code| format!("osv: POST {} failed: {} ({})", url, host_error(code), code))?;
     let answer: Value = serde_json::from_slice(&answer)
-        .unwrap_or_else(|e| fail(&format!("osv: POST {}: answer is not JSON: {}", url, e)));
+        .map_err(|e| format!("osv: POST {}: answer is not JSON: {}", url, e))?;
     let results = answer["results"].as_array().cloned().unwrap_or_default();
     if results.len() != queries.len() {
-        fail(&format!("osv: POST {}: {} results for {} queries", url, results.len(), queries.len()));
+        return Err(format!("osv: POST {}: {} results for {} queries", url, results.len(), queries.len()));
     }
     let ids: Vec<Vec<String>> = results
         .iter()
@@ -466,7 +462,7 @@ fn online(base: &str, queries: &[Query]) -> (Vec<Vec<String>>, HashMap<String, V
             ),
         );
     }
-    (ids, details)
+    Ok((ids, details))
 }
 
 // ---- EPSS and KEV ----
@@ -530,9 +526,9 @@ fn encode_path(id: &str) -> String {
 
 // ---- Offline ----
 
-fn offline(path: &str, queries: &[Query]) -> (Vec<Vec<String>>, HashMap<String, VulnRef>) {
+fn offline(path: &str, queries: &[Query]) -> Result<Found, String> {
     let dump = read_file_max(path, MAX_READ)
-        .unwrap_or_else(|e| fail(&format!("osv: cannot read the OSV dump {}: {}", path, e)));
+        .map_err(|e| format!("osv: cannot read the OSV dump {}: {}", path, e))?;
     let wanted: BTreeSet<(String, String)> =
         queries.iter().map(|q| (q.ecosystem.clone(), normalize(&q.ecosystem, &q.name))).collect();
     // Records that name a wanted package, by package: only those are kept in memory.
@@ -572,7 +568,7 @@ fn offline(path: &str, queries: &[Query]) -> (Vec<Vec<String>>, HashMap<String, 
         records.push((record.id.clone(), prepared, vref));
     });
     if let Err(e) = outcome {
-        fail(&format!("osv: {}: {}", path, e));
+        return Err(format!("osv: {}: {}", path, e));
     }
     if unreadable > 0 {
         log(Level::Warning, &format!("osv: {}: {} record(s) are not OSV JSON and were skipped", path, unreadable));
@@ -600,7 +596,7 @@ fn offline(path: &str, queries: &[Query]) -> (Vec<Vec<String>>, HashMap<String, 
             out
         })
         .collect();
-    (ids, details)
+    Ok((ids, details))
 }
 
 // ---- The call ----
@@ -627,11 +623,20 @@ fn run(request: &Value) -> Value {
         return json!({"findings": []});
     }
     let offline_db = config["osv_db"].as_str();
-    let (ids, details) = match offline_db {
+    let found = match offline_db {
         Some(path) => offline(path, &queries),
         None => {
             let base = config["base_url"].as_str().unwrap_or(DEFAULT_BASE_URL).trim_end_matches('/');
             online(base, &queries)
+        }
+    };
+    // A failed batch is answered with protocol 2's `error`: bomhost records it for every
+    // component of the batch (`plugin_reported`, protocol/README.md section 5) and goes on.
+    let (ids, details) = match found {
+        Ok(found) => found,
+        Err(why) => {
+            log(Level::Error, &why);
+            return json!({"findings": [], "error": why});
         }
     };
     // EPSS scores and KEV flags come from two more services: online runs only, each one
