@@ -241,3 +241,18 @@ def test_output_to_a_pipe_is_complete_and_a_closed_pipe_exits_1() -> None:
     reader.stderr.close()
     assert reader.wait(timeout=120) == 1
     assert "Traceback" not in stderr
+
+
+def test_a_closed_stdout_or_stderr_changes_no_exit_code() -> None:
+    """Started with fd 1 or 2 closed, Python has no sys.stdout / sys.stderr: still exit 0."""
+    for redirect in (">&-", "2>&- >/dev/null"):
+        proc = subprocess.run(
+            ["sh", "-c", f'exec "$0" -m bomhost --version {redirect}', sys.executable],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+            check=False,
+        )
+        assert proc.returncode == 0, (redirect, proc.stderr)
+        assert "Traceback" not in proc.stderr

@@ -120,11 +120,21 @@ def _exit(code: int) -> None:
     flushed here; a reader that closed the pipe early gets exit 1, as ``run`` gives it.
     """
     try:
-        sys.stdout.flush()
+        if sys.stdout is not None:  # None: the process was started with stdout closed
+            sys.stdout.flush()
     except (BrokenPipeError, ValueError):  # ValueError: stdout was closed
         code = code or 1
     with contextlib.suppress(BrokenPipeError, ValueError):
-        sys.stderr.flush()
-    if sys.gettrace() is not None or sys.getprofile() is not None:
+        if sys.stderr is not None:
+            sys.stderr.flush()
+    if _observed():
         sys.exit(code)  # a profiler or coverage writes its data at shutdown: let it
     os._exit(code)
+
+
+def _observed() -> bool:
+    """A tracer, profiler or ``sys.monitoring`` tool (coverage on 3.12+) is watching."""
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        return True
+    monitoring = getattr(sys, "monitoring", None)
+    return monitoring is not None and any(monitoring.get_tool(i) for i in range(6))

@@ -226,7 +226,7 @@ def _write(text: str, output_file: str | None) -> None:
     "-j",
     type=click.IntRange(min=1),
     help="Concurrent plugin calls [default: CPU count; 1 when threads only slow the run down: "
-    "every plugin is WASM without network access, or at most one is persistent].",
+    "every plugin is WASM without network access, but for at most one persistent plugin].",
 )
 @click.option(
     "--validate",
