@@ -151,6 +151,12 @@ def test_odd_shapes_hand_over_to_the_checked_reader() -> None:
     ):
         assert cyclonedx_fast.read([json.dumps(doc).encode()], "x.json") is None
     assert cyclonedx_fast.read([b"\xef\xbb\xbf{}"], "x.json") is None  # a BOM: orjson/json decide
+    # Invalid UTF-8 in a field bomhost never reads: msgspec would skip it, the checked reader
+    # refuses the file, so the fast path must hand over; valid non-ASCII text stays fast.
+    head = b'{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"name":"a","x":"'
+    assert cyclonedx_fast.read([head + b'\xff"}]}'], "x.json") is None
+    assert isinstance(_checked(head + b'\xff"}]}'), SbomError)
+    assert _same(head + "caf\u00e9 \u00fc".encode() + b'"}]}')
 
 
 PAIRS = [
