@@ -175,19 +175,11 @@ def _components(doc: _Document, interner: Interner) -> tuple[list[Component], in
             out.append(known)
             continue
         try:
-            entry = decode(raw)
+            top = decode(raw)
         except (msgspec.DecodeError, RecursionError):
             raise _Fallback from None  # the checked reader names the field
-        if not entry.components and entry.bom_ref != "":
-            # One component, whose bom_ref field is exactly the entry's ("" would become None).
-            component = _component(entry, direct, interner)
-            if component is None:
-                skipped += 1
-            else:
-                interner.remember_raw(digest, component)
-                out.append(component)
-            continue
-        stack = [entry]
+        first = len(out)
+        stack = [top]
         while stack:  # the component, then its nested components depth first, in order
             entry = stack.pop()
             component = _component(entry, direct, interner)
@@ -198,6 +190,9 @@ def _components(doc: _Document, interner: Interner) -> tuple[list[Component], in
             children = entry.components
             if children:
                 stack.extend(reversed(children))
+        if len(out) == first + 1 and not top.components and top.bom_ref != "":
+            # Exactly one component, whose bom_ref field is the entry's ("" would become None).
+            interner.remember_raw(digest, out[first])
     return out, skipped
 
 
