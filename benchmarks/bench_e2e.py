@@ -90,9 +90,12 @@ def timed(
     return Timed(best, rss)
 
 
-def _bomhost_diff(old: Path, new: Path, out: Path, output: str, *extra: str) -> list[str]:
-    # --no-signals: the diff (and the plugins a row adds) alone, as the peers do it; the
-    # first-party signals are measured by their own rows.
+def bomhost_diff(old: Path, new: Path, out: Path, output: str) -> list[str]:
+    """The ``bomhost diff`` command line every whole-process row times (peer.py's too).
+
+    --no-signals: the diff (and the plugins a row adds) alone, as the peers do it; the
+    first-party signals are measured by their own rows.
+    """
     return [
         BOMHOST,
         "diff",
@@ -122,7 +125,7 @@ def _pair_rows(
     runs = _runs(size)
     json_s = None
     for output in OUTPUTS:
-        t = timed(_bomhost_diff(old, new, tmp / f"out.{output}", output), runs)
+        t = timed(bomhost_diff(old, new, tmp / f"out.{output}", output), runs)
         rows.append({"case": label, "size": size, "tool": f"bomhost --output {output}", **_d(t)})
         if output == "json":
             json_s = t.wall_s
@@ -194,7 +197,7 @@ def wasm_rows(calls: int = 2000, runs: int = 5) -> list[dict[str, Any]]:
         tmp = Path(tmp_name)
         env = {**os.environ, "BOMHOST_CACHE_DIR": str(tmp / "cache")}
         old, new = _added_pair(calls, tmp / "pair")
-        base = _bomhost_diff(old, new, tmp / "out.json", "json")
+        base = bomhost_diff(old, new, tmp / "out.json", "json")
         plugin = [*base, "--plugin", str(LOG_CLOCK)]
         timed(plugin, 1, env)  # warm-up: compiles the module into the cache
         plain = timed(base, runs, env)
@@ -205,7 +208,7 @@ def wasm_rows(calls: int = 2000, runs: int = 5) -> list[dict[str, Any]]:
             ROOT / "examples/sboms/old.cdx.json",
             ROOT / "examples/sboms/new.cdx.json",
         )
-        small = _bomhost_diff(small_old, small_new, tmp / "small.json", "json")
+        small = bomhost_diff(small_old, small_new, tmp / "small.json", "json")
         small_plain = timed(small, 10, env)
         small_plugin = timed([*small, "--plugin", str(LOG_CLOCK)], 10, env)
     return [
@@ -253,7 +256,7 @@ def external_rows(calls: int = 300, persistent_calls: int = 2000) -> list[dict[s
             tmp, "noop-lines", PERSISTENT, 'protocol_version = 2\nmode = "persistent"\n'
         )
         old, new = _added_pair(calls, tmp / "small")
-        base = _bomhost_diff(old, new, tmp / "out.json", "json")
+        base = bomhost_diff(old, new, tmp / "out.json", "json")
         plain = timed(base, 5)
         one = timed([*base, "--plugin", str(per_call), "--jobs", "1"], 2)
         # The same program started alone, as many times, with a request of the same size.
@@ -264,7 +267,7 @@ def external_rows(calls: int = 300, persistent_calls: int = 2000) -> list[dict[s
         alone_us = (time.perf_counter() - started) / calls * 1e6
         p1_us = _per_call_us(one, plain, calls)
         old2, new2 = _added_pair(persistent_calls, tmp / "large")
-        base2 = _bomhost_diff(old2, new2, tmp / "out2.json", "json")
+        base2 = bomhost_diff(old2, new2, tmp / "out2.json", "json")
         plain2 = timed(base2, 5)
         pers = timed([*base2, "--plugin", str(persistent)], 5)
         pers1 = timed([*base2, "--plugin", str(persistent), "--jobs", "1"], 5)

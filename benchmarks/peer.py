@@ -16,6 +16,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+# A sibling script (run alone, or imported by benchmarks/__main__.py): the directory is on
+# sys.path either way.
+from bench_e2e import bomhost_diff
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 ASSETS = ROOT / "tests" / "assets" / "sboms"
@@ -59,20 +63,7 @@ def run(peer_runs: int = 3, own_runs: int = 5) -> list[dict[str, Any]]:
         for label, old, new in PAIRS:
             if not (old.is_file() and new.is_file()):
                 continue
-            ours = _wall(
-                [
-                    str(BIN / "bomhost"),
-                    "diff",
-                    str(old),
-                    str(new),
-                    "--no-signals",
-                    "--output",
-                    "json",
-                    "--output-file",
-                    str(out / "bomhost.json"),
-                ],
-                own_runs,
-            )
+            ours = _wall(bomhost_diff(old, new, out / "bomhost.json", "json"), own_runs)
             theirs = _wall(
                 [
                     str(BIN / "cjd"),
