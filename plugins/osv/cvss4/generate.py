@@ -38,33 +38,31 @@ def render() -> str:
     for key in sorted(c.CVSS_LOOKUP_GLOBAL):
         lines.append(f'    ("{key}", {float(c.CVSS_LOOKUP_GLOBAL[key])!r}),')
     lines += ["];", ""]
+    strs, nums = "&'static [&'static str]", "f64"
     mc = c.MAX_COMPOSED
     for eq in ("eq1", "eq2", "eq4", "eq5"):
-        lines.append(f"pub fn max_{eq}(level: u8) -> &'static [&'static str] {{")
-        lines.append("    match level {")
-        for level, vectors in mc[eq].items():
-            lines.append(f"        {level} => {_strs(vectors)},")
-        lines += ["        _ => &[],", "    }", "}", ""]
-    lines.append("pub fn max_eq3_eq6(eq3: u8, eq6: u8) -> &'static [&'static str] {")
-    lines.append("    match (eq3, eq6) {")
-    for eq3, by6 in mc["eq3"].items():
-        for eq6, vectors in by6.items():
-            lines.append(f"        ({eq3}, {eq6}) => {_strs(vectors)},")
-    lines += ["        _ => &[],", "    }", "}", ""]
+        arms = [(str(level), _strs(v)) for level, v in mc[eq].items()]
+        lines += _match_fn(f"max_{eq}(level: u8) -> {strs}", "level", arms, "&[]")
+    arms = [(f"({a}, {b})", _strs(v)) for a, by6 in mc["eq3"].items() for b, v in by6.items()]
+    lines += _match_fn(f"max_eq3_eq6(eq3: u8, eq6: u8) -> {strs}", "(eq3, eq6)", arms, "&[]")
     ms = c.MAX_SEVERITY
     for eq in ("eq1", "eq2", "eq4"):
-        lines.append(f"pub fn max_severity_{eq}(level: u8) -> f64 {{")
-        lines.append("    match level {")
-        for level, value in ms[eq].items():
-            lines.append(f"        {level} => {float(value)!r},")
-        lines += ["        _ => f64::NAN,", "    }", "}", ""]
-    lines.append("pub fn max_severity_eq3_eq6(eq3: u8, eq6: u8) -> f64 {")
-    lines.append("    match (eq3, eq6) {")
-    for eq3, by6 in ms["eq3eq6"].items():
-        for eq6, value in by6.items():
-            lines.append(f"        ({eq3}, {eq6}) => {float(value)!r},")
-    lines += ["        _ => f64::NAN,", "    }", "}", ""]
+        arms = [(str(level), repr(float(v))) for level, v in ms[eq].items()]
+        lines += _match_fn(f"max_severity_{eq}(level: u8) -> {nums}", "level", arms, "f64::NAN")
+    arms = [
+        (f"({a}, {b})", repr(float(v))) for a, by6 in ms["eq3eq6"].items() for b, v in by6.items()
+    ]
+    lines += _match_fn(
+        f"max_severity_eq3_eq6(eq3: u8, eq6: u8) -> {nums}", "(eq3, eq6)", arms, "f64::NAN"
+    )
     return "\n".join(lines)
+
+
+def _match_fn(signature: str, scrutinee: str, arms: list[tuple[str, str]], other: str) -> list[str]:
+    """``pub fn SIGNATURE { match SCRUTINEE { PATTERN => VALUE, ... _ => OTHER } }``."""
+    body = [f"        {pattern} => {value}," for pattern, value in arms]
+    head = [f"pub fn {signature} {{", f"    match {scrutinee} {{"]
+    return [*head, *body, f"        _ => {other},", "    }", "}", ""]
 
 
 if __name__ == "__main__":
