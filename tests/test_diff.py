@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 from bomhost.diff import diff, direction, version_key
 from bomhost.model import ChangeSet, Component, Hash
 from bomhost.sbom import load
+from tests.scripts import load_script
 
 ASSETS = Path(__file__).parent / "assets" / "sboms"
 
@@ -420,13 +420,7 @@ def test_generated_pair_has_exactly_the_planned_buckets(tmp_path: Path) -> None:
     The expectation is the generator's plan (what it removed, bumped, relicensed, re-hashed,
     added), not a second implementation of the diff.
     """
-    spec = importlib.util.spec_from_file_location(
-        "gen_sboms", Path(__file__).parent.parent / "benchmarks" / "gen_sboms.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
+    gen = load_script(Path(__file__).parent.parent / "benchmarks" / "gen_sboms.py", "gen_sboms")
     old, new, expected = gen.generate(4000, seed=3, sources=ASSETS)
     (tmp_path / "old.json").write_text(json.dumps(old), encoding="utf-8")
     (tmp_path / "new.json").write_text(json.dumps(new), encoding="utf-8")

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-
+from tests.scripts import load_script
 from tests.test_cli import ROOT
 
 SPDX = ROOT / "plugins" / "license" / "spdx"
 
 
 def test_the_spdx_lists_are_current() -> None:
-    spec = importlib.util.spec_from_file_location("generate", SPDX / "generate.py")
-    assert spec is not None
-    assert spec.loader is not None
-    generate = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generate)
-    rendered = generate.render()
+    rendered = load_script(SPDX / "generate.py", "generate").render()
     for name, text in rendered.items():
         assert (SPDX / name).read_text(encoding="utf-8") == text, f"run {SPDX / 'generate.py'}"
     # The ids the licence rules lean on are there.
