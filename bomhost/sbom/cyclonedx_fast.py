@@ -110,27 +110,27 @@ def read(buffer: list[bytes], source: str, interner: Interner | None = None) -> 
     equal components with the other side of a diff (``common.Interner``).
     """
     data = buffer.pop()
-    if not _text_the_checked_reader_reads(data):
+    doc = _read(data, source, interner or Interner())
+    if doc is None:
         buffer.append(data)
-        return None
+    return doc
+
+
+def _read(data: bytes, source: str, interner: Interner) -> SbomDocument | None:
     try:
         doc = _DECODER.decode(data)
     except (msgspec.DecodeError, RecursionError):
-        buffer.append(data)
         return None
     if doc.bomFormat is None or doc.bomFormat.lower() != "cyclonedx":
-        buffer.append(data)
         return None
     if doc.specVersion not in SPEC_VERSIONS:
-        buffer.append(data)
         return None  # the checked reader names the unsupported version
-    try:
-        components, skipped = _components(doc, interner or Interner())
-    except _Fallback:
-        buffer.append(data)
+    if not _text_the_checked_reader_reads(data):
         return None
-    del data
-    assert doc.specVersion is not None
+    try:
+        components, skipped = _components(doc, interner)
+    except _Fallback:
+        return None
     return SbomDocument(
         path=source,
         format="cyclonedx-json",
