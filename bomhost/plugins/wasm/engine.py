@@ -17,9 +17,11 @@ import importlib.metadata
 import math
 import os
 import platform
+import resource
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import wasmtime
@@ -30,15 +32,15 @@ from bomhost.plugins.wasm.compiler import compile_serialized
 
 # Part of the cache key: change it whenever ``_config`` changes.
 CONFIG_ID = (
-    "fuel=1;epoch=1;threads=0;stack=512KiB;mem=2MiB+8MiB,guard=0,nocow;"
-    "mm=0;m64=0;gc=0;exn=0;fref=0;ss=0;cps=0;nan=1;rsimd=det;shape=1;grow=1;v5"
+    "fuel=1;epoch=1;threads=0;stack=512KiB;mem=64MiB+8MiB,guard=0,nocow;"
+    "mm=0;m64=0;gc=0;exn=0;fref=0;ss=0;cps=0;nan=1;rsimd=det;shape=1;grow=1;v6"
 )
 MAGIC = b"bomhost-cwasm-1\n"
 MIN_TICK_S = 0.001
 MAX_TICK_S = 0.05
 
 
-def _config() -> wasmtime.Config:
+def _config(pool_slots: int = 0) -> wasmtime.Config:
     cfg = wasmtime.Config()
     cfg.consume_fuel = True
     cfg.epoch_interruption = True
@@ -60,15 +62,66 @@ def _config() -> wasmtime.Config:
     cfg.wasm_relaxed_simd_deterministic = True
     # Per-call cost (see docs/benchmarks.md): with the default 4 GiB reservation, its guard
     # region and copy-on-write memory images, every Store maps and unmaps a large region on
-    # setup and teardown. A small reservation with explicit bounds checks (no guard) and plain
-    # memory init cut a minimal call from ~77 to ~57 us on the benchmark machine. Memory past
-    # the reservation moves on growth, in steps of 8 MiB: a handful of copies up to the 64 MiB
-    # default budget.
-    cfg.memory_reservation = 2 << 20
+    # setup and teardown. A reservation of the default 64 MiB budget with explicit bounds
+    # checks (no guard) and plain memory init cut a minimal call from ~77 to ~57 us on the
+    # benchmark machine, and is what the pooling allocator below needs. A memory granted more
+    # than the reservation moves on growth, in steps of 8 MiB.
+    cfg.memory_reservation = POOL_MEMORY_BYTES
     cfg.memory_guard_size = 0
     cfg.memory_reservation_for_growth = 8 << 20
     cfg.memory_init_cow = False
+    if pool_slots:
+        _pool(cfg, pool_slots)
     return cfg
+
+
+# The pooling allocator: every Store's instance, memory and table come from slots reserved when
+# the engine is created, so a call neither maps nor unmaps memory (store set-up plus teardown
+# ~25 -> ~14 us, the largest fixed cost of a cheap call). A slot is reset when its store is
+# deleted (the first KEEP_RESIDENT bytes zeroed in place, the rest decommitted), so nothing of
+# one component's call is visible to the next. Used only when every budget of the run fits a
+# slot (``pool_fits``); compiled code is the same with or without it (same reservation).
+POOL_MEMORY_BYTES = 64 << 20
+POOL_TABLE_ELEMENTS = 100_000  # runtime.MAX_TABLE_ELEMENTS: a store may not hold more
+POOL_INSTANCE_BYTES = 8 << 20  # an instance's own state (vmctx), not its memory
+KEEP_RESIDENT = 1 << 20
+# Address space the pool reserves per slot, counted against RLIMIT_AS: wasmtime aborts the
+# process (no error) when an engine cannot reserve its pool, so a tight limit means no pool.
+_POOL_SLOT_SPACE = POOL_MEMORY_BYTES + POOL_INSTANCE_BYTES + POOL_TABLE_ELEMENTS * 16
+
+
+def _pool(cfg: wasmtime.Config, slots: int) -> None:
+    pc = wasmtime_ffi.wasmtime_pooling_allocation_config_new()
+    for name, value in (
+        ("total_core_instances", slots),
+        ("total_memories", slots),
+        ("total_tables", slots),
+        ("total_stacks", slots),
+        ("max_memory_size", POOL_MEMORY_BYTES),
+        ("table_elements", POOL_TABLE_ELEMENTS),
+        ("max_core_instance_size", POOL_INSTANCE_BYTES),
+        ("linear_memory_keep_resident", KEEP_RESIDENT),
+        ("table_keep_resident", KEEP_RESIDENT),
+    ):
+        getattr(wasmtime_ffi, f"wasmtime_pooling_allocation_config_{name}_set")(pc, value)
+    wasmtime_ffi.wasmtime_pooling_allocation_strategy_set(cfg.ptr(), pc)
+    wasmtime_ffi.wasmtime_pooling_allocation_config_delete(pc)
+
+
+def pool_slots(threads: int, memory_budgets: Iterable[int]) -> int:
+    """How many pool slots a run of ``threads`` calls at a time needs; 0: use no pool.
+
+    No pool when a budget grants more memory than a slot holds, or when the process's
+    address-space limit could not take the reservation with room to spare.
+    """
+    if any(b > POOL_MEMORY_BYTES for b in memory_budgets):
+        return 0
+    # Each thread owns at most one Store at a time; the margin covers a caller's own threads.
+    slots = max(threads, 1) + 2
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY and soft < 4 * slots * _POOL_SLOT_SPACE + (4 << 30):
+        return 0
+    return slots
 
 
 @functools.cache
@@ -89,8 +142,9 @@ def _wasmtime_id() -> str:
 class SandboxEngine:
     """The engine shared by every WASM plugin of a run, plus its ticker and module cache."""
 
-    def __init__(self, cache_dir: Path | None = None) -> None:
-        self.engine = wasmtime.Engine(_config())
+    def __init__(self, cache_dir: Path | None = None, *, pool_slots: int = 0) -> None:
+        self.engine = wasmtime.Engine(_config(pool_slots))
+        self.pool_slots = pool_slots
         self.cache_dir = (cache_dir or default_cache_dir()) / "wasm"
         self._tick_s = MAX_TICK_S
         self._lock = threading.Lock()

@@ -18,10 +18,17 @@ preopened directory, no environment, no arguments, empty stdin; fd_write to stdo
 becomes log lines. ``clock_time_get`` and ``random_get`` are replaced by deterministic versions
 (the run's fixed time; a byte stream seeded by the component) so plugins stay reproducible.
 
-Host functions never raise: wasmtime-py hands a Python exception from a host function back
-through one process-wide slot, which two threads can swap. A guest pointer outside its memory
-therefore makes the function return ``FAULT`` (or do nothing) and marks the invocation, which
-then fails as ``trap`` whatever the guest answers.
+Host functions never raise. A guest pointer outside its memory makes the function return
+``FAULT`` (or do nothing) and marks the invocation, which then fails as ``trap`` whatever the
+guest answers; so does a bug in the host function itself (``_dispatch`` catches it).
+
+Speed: every host function is defined through wasmtime's unchecked C API
+(``wasmtime_linker_define_func_unchecked``) with one ``_dispatch`` callback that reads the
+arguments straight from the raw value array and writes the result back. wasmtime-py's own
+``define_func`` builds a ``Caller``, a ``Val`` per argument and result and compares three
+``ValType`` objects per call: about 15 us per host call, the largest single cost of a cheap
+plugin. The signatures are fixed here (``HOST_FUNCTIONS``) and wasmtime checks every import
+against them when the module is linked, so the raw array always has the layout read.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ import hashlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import wasmtime
 from wasmtime import _ffi as wasmtime_ffi
@@ -86,11 +93,13 @@ class Invocation:
     broker_requests: int = 0
     fuel_exhausted: bool = False
     # The instance's exported memory, set once the runtime has bound the instance: host calls
-    # then skip the export lookup (Caller.get) they would otherwise make every time.
-    memory: wasmtime.Memory | None = None
+    # then skip the export lookup they would otherwise make every time.
+    memory: wasmtime_ffi.wasmtime_memory_t | None = None
     # MAX_BROKER_REQUESTS per component: a batch call of n components may make n times as
     # many (protocol/README.md section 8, the budget scaling rule).
     max_broker_requests: int = MAX_BROKER_REQUESTS
+    # An interrupt (Ctrl-C) raised inside a host call: the call traps, the runtime re-raises it.
+    interrupted: BaseException | None = None
 
     def log(self, level: str, data: bytes) -> None:
         """Keep a line while the log budget lasts; count what was dropped."""
@@ -156,62 +165,79 @@ class _Current(threading.local):
 CURRENT = _Current()
 
 
-def _memory(caller: wasmtime.Caller, inv: Invocation) -> wasmtime.Memory | None:
-    if inv.memory is not None:
-        return inv.memory
-    mem = caller.get("memory")  # a host call before binding (a start function)
-    return mem if isinstance(mem, wasmtime.Memory) else None
+_MEMORY_EXPORT = ctypes.create_string_buffer(b"memory")
+_KIND_MEMORY = wasmtime_ffi.WASMTIME_EXTERN_MEMORY.value
 
 
-def _guest_range(
-    caller: wasmtime.Caller, inv: Invocation, what: str, ptr: int, length: int
-) -> wasmtime.Memory | None:
-    """Guest memory if [ptr, ptr+length) lies inside it, else None with the fault recorded.
+class Caller:
+    """The instance a host call came from, as raw C API handles (valid only during that call)."""
+
+    __slots__ = ("context", "ptr")
+
+    def __init__(self, ptr: Any) -> None:
+        self.ptr = ptr
+        self.context = wasmtime_ffi.wasmtime_caller_context(ptr)
+
+    def memory(self, inv: Invocation) -> tuple[int, int] | None:
+        """(host address of byte 0, size in bytes) of the guest's memory; None if it has none.
+
+        The address is valid until the memory grows, which no guest code can make happen
+        while a host function runs.
+        """
+        mem = inv.memory
+        if mem is None:  # a host call before the runtime bound the instance (a start function)
+            item = wasmtime_ffi.wasmtime_extern_t()
+            found = wasmtime_ffi.wasmtime_caller_export_get(
+                self.ptr, _MEMORY_EXPORT, 6, ctypes.byref(item)
+            )
+            if not found or cast(int, item.kind) != _KIND_MEMORY:
+                return None
+            mem = item.of.memory
+        ref = ctypes.byref(mem)
+        size = int(wasmtime_ffi.wasmtime_memory_data_size(self.context, ref))
+        base = ctypes.cast(wasmtime_ffi.wasmtime_memory_data(self.context, ref), ctypes.c_void_p)
+        return base.value or 0, size
+
+
+def _guest_range(caller: Caller, inv: Invocation, what: str, ptr: int, length: int) -> int | None:
+    """The host address of guest byte 0 if [ptr, ptr+length) lies in its memory, else None.
 
     Called before the host does any work for the range, so a guest cannot make the host
-    produce (or the broker read) more bytes than its memory could ever take.
+    produce (or the broker read) more bytes than its memory could ever take. None records the
+    fault on the invocation.
     """
-    mem = _memory(caller, inv)
-    size = mem.data_len(caller) if mem is not None else 0
-    if mem is None or ptr + length > size:
+    span = caller.memory(inv)
+    size = span[1] if span is not None else 0
+    if span is None or ptr + length > size:
         inv.fault = f"{what}: guest range {ptr:#x}+{length} lies outside its memory ({size} bytes)"
         return None
-    return mem
+    return span[0]
 
 
 def _read(
-    caller: wasmtime.Caller, inv: Invocation, what: str, ptr: int, length: int, cap: int
+    caller: Caller, inv: Invocation, what: str, ptr: int, length: int, cap: int
 ) -> bytes | None:
     """At most ``cap`` bytes of guest memory at [ptr, ptr+length), or None (fault recorded)."""
     ptr &= 0xFFFFFFFF
     length &= 0xFFFFFFFF
-    mem = _guest_range(caller, inv, what, ptr, length)
-    if mem is None:
+    base = _guest_range(caller, inv, what, ptr, length)
+    if base is None:
         return None
     n = min(length, cap)
-    # Straight from the memory's address: ``Memory.read`` builds a new ctypes array type per
-    # call (~10 us, more than the rest of a log call). The range was checked just above.
-    return ctypes.string_at(_base(caller, mem) + ptr, n) if n else b""
+    return ctypes.string_at(base + ptr, n) if n else b""
 
 
-def _write(caller: wasmtime.Caller, inv: Invocation, what: str, ptr: int, data: bytes) -> bool:
+def _write(caller: Caller, inv: Invocation, what: str, ptr: int, data: bytes) -> bool:
     ptr &= 0xFFFFFFFF
-    mem = _guest_range(caller, inv, what, ptr, len(data))
-    if mem is None:
+    base = _guest_range(caller, inv, what, ptr, len(data))
+    if base is None:
         return False
     if data:
-        ctypes.memmove(_base(caller, mem) + ptr, data, len(data))
+        ctypes.memmove(base + ptr, data, len(data))
     return True
 
 
-def _base(caller: wasmtime.Caller, mem: wasmtime.Memory) -> int:
-    """The host address of byte 0 of the guest's memory (valid until the memory grows)."""
-    return ctypes.addressof(mem.data_ptr(caller).contents)
-
-
-def charge_host_call(
-    caller: wasmtime.Caller, inv: Invocation, nbytes: int = 0, *, calls: int = 1
-) -> bool:
+def charge_host_call(caller: Caller, inv: Invocation, nbytes: int = 0, *, calls: int = 1) -> bool:
     """Charge the calling store for ``calls`` host calls moving ``nbytes``; False if it cannot pay.
 
     Every host function calls this first (with the bytes it is about to move) and does no
@@ -221,34 +247,17 @@ def charge_host_call(
     only later how many bytes it moves (a file, a body) charges them then with ``calls=0``.
     """
     cost = HOST_CALL_FUEL * calls + FUEL_PER_BYTE * max(nbytes, 0)
-    context = caller._context()  # the calling store; wasmtime-py exposes no fuel on Caller
     left = ctypes.c_uint64(0)
-    if wasmtime_ffi.wasmtime_context_get_fuel(context, ctypes.byref(left)):
+    if wasmtime_ffi.wasmtime_context_get_fuel(caller.context, ctypes.byref(left)):
         return True  # a store without fuel metering: nothing to charge
     paid = left.value >= cost
-    wasmtime_ffi.wasmtime_context_set_fuel(context, left.value - cost if paid else 0)
+    wasmtime_ffi.wasmtime_context_set_fuel(caller.context, left.value - cost if paid else 0)
     if not paid:
         inv.fuel_exhausted = True
     return paid
 
 
-def _guarded(default: Any, fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a host function for the current invocation; never let an exception reach wasmtime."""
-
-    def wrapper(caller: wasmtime.Caller, *args: Any) -> Any:
-        inv = CURRENT.invocation
-        if inv is None:
-            return default
-        try:
-            return fn(caller, inv, *args)
-        except Exception as exc:  # a host bug must not become another thread's trap
-            inv.fault = f"host function failed: {type(exc).__name__}: {exc}"
-            return default
-
-    return wrapper
-
-
-def _log(caller: wasmtime.Caller, inv: Invocation, level: int, ptr: int, length: int) -> None:
+def _log(caller: Caller, inv: Invocation, level: int, ptr: int, length: int) -> None:
     room = max(inv.max_log_bytes - inv.log_bytes, 0)
     if not charge_host_call(caller, inv, min(length & 0xFFFFFFFF, room)):
         return
@@ -259,7 +268,7 @@ def _log(caller: wasmtime.Caller, inv: Invocation, level: int, ptr: int, length:
         inv.log(LEVELS[min(max(level, 0), 3)], data)
 
 
-def _now_ms(caller: wasmtime.Caller, inv: Invocation) -> int:
+def _now_ms(caller: Caller, inv: Invocation) -> int:
     charge_host_call(caller, inv)
     return inv.now_ms
 
@@ -269,7 +278,7 @@ def _brokered(
     ask: Callable[[InvocationBroker, str, int], bytes | int],
     max_arg: int = MAX_ARG_BYTES,
 ) -> Callable[..., int]:
-    def host(caller: wasmtime.Caller, inv: Invocation, p: int, n: int, buf: int, cap: int) -> int:
+    def host(caller: Caller, inv: Invocation, p: int, n: int, buf: int, cap: int) -> int:
         what = f"bomdrift.{name}"
         p &= 0xFFFFFFFF
         n &= 0xFFFFFFFF
@@ -277,19 +286,11 @@ def _brokered(
         cap &= 0xFFFFFFFF
         if not charge_host_call(caller, inv, min(n, max_arg)):
             return QUOTA
-        # One lookup of the guest's memory for both ranges and the copy back (no guest code
-        # runs inside a host call, so the memory cannot grow or move in between): the public
-        # Caller.get / Memory.read path costs several microseconds per use.
-        mem = _memory(caller, inv)
-        size = mem.data_len(caller) if mem is not None else 0
-        for ptr, length in ((p, n), (buf, cap)):
-            if mem is None or ptr + length > size:
-                inv.fault = (
-                    f"{what}: guest range {ptr:#x}+{length} lies outside its memory ({size} bytes)"
-                )
-                return FAULT
-        assert mem is not None
-        base = ctypes.addressof(mem.data_ptr(caller).contents)
+        # Both ranges checked before any work (no guest code runs inside a host call, so the
+        # memory cannot grow or move until this returns).
+        base = _guest_range(caller, inv, what, p, n)
+        if base is None or _guest_range(caller, inv, what, buf, cap) is None:
+            return FAULT
         arg = ctypes.string_at(base + p, min(n, max_arg))
         inv.broker_requests += 1
         if inv.broker_requests > inv.max_broker_requests:
@@ -307,9 +308,7 @@ def _brokered(
     return host
 
 
-def _clock_time_get(
-    caller: wasmtime.Caller, inv: Invocation, clock: int, precision: int, out: int
-) -> int:
+def _clock_time_get(caller: Caller, inv: Invocation, clock: int, precision: int, out: int) -> int:
     if not charge_host_call(caller, inv, 8):
         return _ERRNO_FAULT
     ns = inv.now_ms * 1_000_000
@@ -325,9 +324,7 @@ _ERRNO_BADF = 8
 _ERRNO_INVAL = 28
 
 
-def _fd_write(
-    caller: wasmtime.Caller, inv: Invocation, fd: int, iovs: int, n: int, nwritten: int
-) -> int:
+def _fd_write(caller: Caller, inv: Invocation, fd: int, iovs: int, n: int, nwritten: int) -> int:
     """WASI fd_write to stdout (1) or stderr (2) as log lines, charged like every host call.
 
     Replaces wasmtime's own fd_write, which runs without a Caller and so could not be charged:
@@ -368,7 +365,7 @@ def _fd_write(
     )
 
 
-def _random_get(caller: wasmtime.Caller, inv: Invocation, buf: int, length: int) -> int:
+def _random_get(caller: Caller, inv: Invocation, buf: int, length: int) -> int:
     buf &= 0xFFFFFFFF
     length &= 0xFFFFFFFF
     # Bounds first: the bytes are made in the host, where no epoch deadline can stop it.
@@ -426,6 +423,54 @@ def provides(module: str, name: str) -> bool:
     return (module, name) in HOST_FUNCTIONS
 
 
+# The callback's env is an index into this table (0 stays unused: a NULL env is never valid).
+_Entry = tuple[Callable[..., Any], tuple[bool, ...], bool | None, Any]
+_ENTRIES: list[_Entry | None] = [None]
+_INDEX: dict[tuple[str, str], int] = {}
+for _key, ((_params, _results), _fn, _default) in sorted(HOST_FUNCTIONS.items()):
+    _INDEX[_key] = len(_ENTRIES)
+    _wide_result = (_results[0] == _i64) if _results else None
+    _ENTRIES.append((_fn, tuple(t == _i64 for t in _params), _wide_result, _default))
+
+
+def _dispatch(env: int | None, caller: Any, raw: Any, _n: int) -> int:
+    """Every host call enters here: arguments from ``raw``, the result written back to ``raw[0]``.
+
+    Returns 0 (go on), or a trap pointer for an interrupt (Ctrl-C) raised inside the call, which
+    the runtime re-raises once the guest has unwound. Anything else a host function raises is a
+    host bug: it becomes the invocation's fault and the function's default result.
+    """
+    entry = _ENTRIES[env or 0]
+    inv = CURRENT.invocation
+    if entry is None:
+        return 0
+    fn, wide, wide_result, default = entry
+    try:
+        value = default
+        if inv is not None:
+            try:
+                args = [raw[i].i64 if w else raw[i].i32 for i, w in enumerate(wide)]
+                value = fn(Caller(caller), inv, *args)
+            except Exception as exc:
+                inv.fault = f"host function failed: {type(exc).__name__}: {exc}"
+                value = default
+        if wide_result is True:
+            raw[0].i64 = value
+        elif wide_result is False:
+            raw[0].i32 = value
+        return 0
+    except BaseException as exc:  # KeyboardInterrupt, SystemExit: stop the guest, re-raise later
+        if inv is not None:
+            inv.interrupted = exc
+        trap = wasmtime.Trap(f"interrupted: {type(exc).__name__}")._consume()
+        return ctypes.cast(trap, ctypes.c_void_p).value or 0
+
+
+# The one C callback of every host function; a module global, so it lives as long as any linker.
+_CALLBACK = wasmtime_ffi.wasmtime_func_unchecked_callback_t(_dispatch)
+_NO_FINALIZER = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(lambda _env: None)
+
+
 def make_linker(engine: wasmtime.Engine, imports: list[tuple[str, str]]) -> wasmtime.Linker:
     """A linker with exactly the host functions the module imports, plus WASI if it uses it."""
     linker = wasmtime.Linker(engine)
@@ -435,9 +480,22 @@ def make_linker(engine: wasmtime.Engine, imports: list[tuple[str, str]]) -> wasm
         linker.allow_shadowing = True
     for key in sorted(set(imports)):
         if key in HOST_FUNCTIONS:
-            (params, results), fn, default = HOST_FUNCTIONS[key]
+            (params, results), _, _ = HOST_FUNCTIONS[key]
             ty = wasmtime.FuncType(params, results)
-            linker.define_func(key[0], key[1], ty, _guarded(default, fn), access_caller=True)
+            module, name = (part.encode() for part in key)
+            error = wasmtime_ffi.wasmtime_linker_define_func_unchecked(
+                linker.ptr(),
+                ctypes.create_string_buffer(module),
+                len(module),
+                ctypes.create_string_buffer(name),
+                len(name),
+                ty.ptr(),
+                _CALLBACK,
+                _INDEX[key],
+                _NO_FINALIZER,  # the table entries live as long as the module
+            )
+            if error:
+                raise wasmtime.WasmtimeError._from_ptr(error)
     return linker
 
 

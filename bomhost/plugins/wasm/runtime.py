@@ -27,13 +27,13 @@ from bomhost.plugins.interface import CallResult, Failure, RunContext, Usage
 from bomhost.plugins.manifest import LoadedManifest
 from bomhost.plugins.wasm import abi, host
 from bomhost.plugins.wasm.compiler import CompileError, CompileLimitError
-from bomhost.plugins.wasm.engine import SandboxEngine
+from bomhost.plugins.wasm.engine import POOL_TABLE_ELEMENTS, SandboxEngine, pool_slots
 from bomhost.policy.broker import Broker
 from bomhost.policy.cache import ResponseCache
 from bomhost.policy.model import Budgets, Policy
 
 WASM_PAGE = abi.WASM_PAGE
-MAX_TABLE_ELEMENTS = 100_000  # tables live outside linear memory: bound them separately
+MAX_TABLE_ELEMENTS = POOL_TABLE_ELEMENTS  # tables live outside linear memory: bound them too
 # Compile time grows with module size (about 9 ms per KiB for a module of tiny functions, i.e.
 # 3.5 s for 400 KiB on the review machine) and cannot be interrupted; a real Rust plugin is
 # 0.1-5 MiB. Larger files are refused before they are read or compiled.
@@ -112,7 +112,16 @@ class WasmRuntime:
     def engine(self, ctx: RunContext) -> SandboxEngine:
         """The run's engine, created on first use (its cache dir comes from the context)."""
         if self._engine is None:
-            self._engine = SandboxEngine(Path(ctx.cache_dir) if ctx.cache_dir else None)
+            # Every memory budget the policy can hand a plugin of this run: the pool serves
+            # them all or none (engine.pool_slots).
+            policy = ctx.policy
+            budgets = [policy.budgets.memory_bytes] + [
+                t.budgets.memory_bytes for t in policy.plugins.values() if t.budgets.memory_bytes
+            ]
+            self._engine = SandboxEngine(
+                Path(ctx.cache_dir) if ctx.cache_dir else None,
+                pool_slots=pool_slots(ctx.jobs, budgets),
+            )
         return self._engine
 
     def http_cache(self, ctx: RunContext) -> ResponseCache | None:
@@ -222,24 +231,21 @@ class WasmPlugin:
                 self.name, subject, time.monotonic() + timeout_ms / 1000
             ),
         )
-        store = wasmtime.Store(self.engine.engine)
-        store.set_limits(
-            memory_size=b.memory_bytes,
+        store = abi.CallStore(
+            self.engine.engine,
+            memory_bytes=b.memory_bytes,
             table_elements=MAX_TABLE_ELEMENTS,
-            instances=1,
-            tables=1,
-            memories=1,
+            fuel=b.fuel,
         )
-        store.set_fuel(b.fuel)
-        if self.uses_wasi:
-            store.set_wasi(host.wasi_config(inv))  # a WASI call on a store without it aborts
         guest: abi.Guest | None = None
         output = b""
         failure: tuple[ErrorKind, str, str, str, dict[str, object]] | None = None
         host.CURRENT.invocation = inv
         try:
+            if self.uses_wasi:
+                store.set_wasi(host.wasi_config(inv))  # a WASI call on a store without it aborts
             store.set_epoch_deadline(self.engine.deadline_ticks(timeout_ms))
-            instance = self.pre.instantiate(store)
+            instance = store.instantiate(self.pre)
             guest = abi.Guest.bind(store, instance)
             inv.memory = guest.memory
             if self.has_initialize:
@@ -265,6 +271,11 @@ class WasmPlugin:
             failure = self._classify_error(exc, guest)
         finally:
             host.CURRENT.invocation = None
+            left = store.fuel()
+            memory_bytes = guest.memory_size() if guest is not None else None
+            store.close()
+        if inv.interrupted is not None:
+            raise inv.interrupted  # Ctrl-C inside a host call: the guest has unwound (host._dispatch)
         elapsed_ms = (time.perf_counter() - started) * 1000
         if inv.fuel_exhausted and (failure is None or failure[0] == "trap"):
             # A host call could not pay (host.charge_host_call): the fuel budget, whatever the
@@ -274,8 +285,8 @@ class WasmPlugin:
             failure = ("trap", inv.fault, "abi.bounds", "host_call_fault", {})
         usage = Usage(
             elapsed_ms=elapsed_ms,
-            fuel=b.fuel - store.get_fuel(),
-            memory_bytes=guest.memory_size() if guest is not None else None,
+            fuel=b.fuel - left,
+            memory_bytes=memory_bytes,
         )
         events = inv.events()
         if failure is None:
@@ -344,14 +355,14 @@ class WasmPlugin:
     def _classify_trap(
         self,
         exc: wasmtime.Trap,
-        store: wasmtime.Store,
+        store: abi.CallStore,
         guest: abi.Guest | None,
         b: Budgets,
         timeout_ms: int,
     ) -> tuple[ErrorKind, str, str, str, dict[str, object]]:
         code = exc.trap_code
         if code == wasmtime.TrapCode.OUT_OF_FUEL:
-            return self._fuel_failure(b, store.get_fuel())
+            return self._fuel_failure(b, store.fuel())
         if code == wasmtime.TrapCode.INTERRUPT:
             return (
                 "timeout",

@@ -12,6 +12,7 @@ from bomhost.errors import PluginLoadError
 from bomhost.model import ChangeSet, Finding, SandboxEvent
 from bomhost.plugins.wasm import host
 from bomhost.plugins.wasm.runtime import WasmRuntime
+from bomhost.policy.model import Policy
 from tests.plugins.contract import added, comp, kinds
 from tests.plugins.util import manifest
 from tests.plugins.wasm.helpers import context, policy, run, wat
@@ -325,3 +326,30 @@ def test_compiled_module_cache_is_used_and_survives_corruption(tmp_path: Path) -
     assert third.engine(ctx).cache_hits == 0
     assert result.failure is None
     assert entries[0].read_bytes() == blob  # rebuilt and rewritten
+
+
+@pytest.mark.parametrize("memory_bytes", [64 << 20, 128 << 20])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_no_memory_survives_between_calls(tmp_path: Path, memory_bytes: int, jobs: int) -> None:
+    # Each call looks for words the previous call left low in memory and 2 MiB up, then leaves
+    # them: with the pooling allocator (64 MiB) a slot is reused, and must come back zeroed;
+    # with a larger budget the run has no pool.
+    out = run(
+        [wat(tmp_path, "memory_residue")],
+        added(*"abcdefgh"),
+        policy(memory_bytes=memory_bytes),
+        jobs=jobs,
+    )
+    assert out.errors == ()
+    assert out.findings == ()
+
+
+def test_the_pool_serves_every_budget_of_the_run_or_none(tmp_path: Path) -> None:
+    def slots(pol: Policy) -> int:
+        runtime = WasmRuntime()
+        runtime.load(wat(tmp_path, "good"), context(pol, jobs=3)).close()
+        return runtime.engine(context(pol)).pool_slots
+
+    assert slots(Policy()) == 5  # 3 threads and a margin of 2
+    big = Policy.model_validate({"plugins": {"other": {"budgets": {"memory_bytes": 65 << 20}}}})
+    assert slots(big) == 0  # one plugin's budget does not fit a slot: no pool for the run
