@@ -21,7 +21,7 @@ no longer makes the file unreadable (Python's int limit applied to the whole tre
 from __future__ import annotations
 
 import codecs
-import hashlib
+from hashlib import sha256
 
 import msgspec
 
@@ -169,7 +169,7 @@ def _components(doc: _Document, interner: Interner) -> tuple[list[Component], in
     for raw in doc.components or ():
         # Bytes already read (the other side of the diff, or a duplicate) make the same
         # component, unless the dependency graph now gives it another relationship.
-        digest = hashlib.blake2b(raw, digest_size=32).digest()
+        digest = sha256(raw).digest()
         known = interner.known_raw(digest)
         if known is not None and _relationship(known.bom_ref, direct) == known.relationship:
             out.append(known)
