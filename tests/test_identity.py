@@ -6,8 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from packageurl import PackageURL
 
+from bomhost import identity
 from bomhost.identity import ecosystem_for, match_key, normalize_hash_alg, purl_key, purl_type
 from bomhost.model import Component
 
@@ -165,3 +168,14 @@ def test_keys_agree_with_packageurl_python_on_every_real_purl() -> None:
         expected = "pkg:" + ref.type + "/" + (namespace + "/" if namespace else "") + name
         assert purl_key(purl) == expected, purl
         assert purl_type(purl) == ref.type
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    ptype=st.sampled_from(["npm", "pypi", "golang", "maven", "oci", "pub", "generic", "deb"]),
+    path=st.text(alphabet="aZ0._-@/% \t\u3000\u00a0\u00e9+~", max_size=16),
+)
+def test_the_fast_normalisation_is_the_rule(ptype: str, path: str) -> None:
+    # identity._normalized folds case without splitting when nothing needs decoding or
+    # stripping; it must give what the general rule gives for every path.
+    assert identity._normalized(ptype, path) == identity._normalized_general(ptype, path)

@@ -207,7 +207,11 @@ def _component(
             raise _Fallback  # the checked reader reports the missing name
         return None
     bom_ref = entry.bom_ref
-    relationship = _relationship(bom_ref, direct)
+    # _relationship, inlined: this runs for every component of the old side.
+    if direct is None:
+        relationship: Relationship = "unknown"
+    else:
+        relationship = "direct" if bom_ref is not None and bom_ref in direct else "transitive"
     if bom_ref == purl:
         bom_ref = purl  # one string object for both (generators often use the purl)
     supplier = entry.supplier
@@ -222,7 +226,7 @@ def _component(
             "purl": purl,
             "licenses": interner.licenses(_licenses(entry.licenses)) if entry.licenses else (),
             "supplier": (supplier.name or None) if supplier is not None else None,
-            "hashes": tuple([_hash(h, interner) for h in hashes]) if hashes else (),
+            "hashes": _hashes(hashes, interner) if hashes else (),
             "relationship": relationship,
             "source_url": (_vcs_url(refs) or None) if refs else None,
             "bom_ref": bom_ref or None,
@@ -236,10 +240,15 @@ def _relationship(bom_ref: str | None, direct: frozenset[str] | None) -> Relatio
     return "direct" if bom_ref is not None and bom_ref in direct else "transitive"
 
 
-def _hash(h: _Hash, interner: Interner) -> Hash:
-    if not h.alg:
-        raise _Fallback  # an empty algorithm is a content error there
-    return interner.hash(normalize_hash_alg(h.alg), h.content)
+def _hashes(raw: list[_Hash], interner: Interner) -> tuple[Hash, ...]:
+    out = []
+    shared = interner.hash
+    for h in raw:
+        alg = h.alg
+        if not alg:
+            raise _Fallback  # an empty algorithm is a content error there
+        out.append(shared(normalize_hash_alg(alg), h.content))
+    return tuple(out)
 
 
 def _licenses(raw: list[_LicenseChoice]) -> list[str]:
