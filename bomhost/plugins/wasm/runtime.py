@@ -153,7 +153,20 @@ class WasmRuntime:
             raise PluginLoadError(
                 f"plugin {plugin.name!r}: {plugin.exec_path} is not a valid WASM module: {exc}"
             ) from exc
-        except (wasmtime.WasmtimeError, UnicodeDecodeError) as exc:
+        except wasmtime.WasmtimeError as exc:
+            if "pooling allocator" in str(exc):
+                # Valid, but its memory, table or instance state at start exceeds one pool slot
+                # (engine.POOL_MEMORY_BYTES, the default memory budget): it could never run.
+                raise PluginLoadError(
+                    f"plugin {plugin.name!r}: {plugin.exec_path} needs more at start than its"
+                    f" budgets allow (memory_bytes {ctx.policy.for_plugin(plugin.name).budgets.memory_bytes},"
+                    f" {MAX_TABLE_ELEMENTS} table elements): {_why(exc)}"
+                ) from exc
+            raise PluginLoadError(
+                f"plugin {plugin.name!r}: {plugin.exec_path} is not a valid WASM module:"
+                f" {_why(exc)}"
+            ) from exc
+        except UnicodeDecodeError as exc:
             raise PluginLoadError(
                 f"plugin {plugin.name!r}: {plugin.exec_path} is not a valid WASM module:"
                 f" {_why(exc)}"

@@ -15,7 +15,7 @@ from bomhost.plugins.wasm.runtime import WasmRuntime
 from bomhost.policy.model import Policy
 from tests.plugins.contract import added, comp, kinds
 from tests.plugins.util import manifest
-from tests.plugins.wasm.helpers import context, policy, run, wat
+from tests.plugins.wasm.helpers import ROOT, context, policy, run, wat
 
 TWO = added("left-pad", "right-pad")
 
@@ -353,3 +353,35 @@ def test_the_pool_serves_every_budget_of_the_run_or_none(tmp_path: Path) -> None
     assert slots(Policy()) == 5  # 3 threads and a margin of 2
     big = Policy.model_validate({"plugins": {"other": {"budgets": {"memory_bytes": 65 << 20}}}})
     assert slots(big) == 0  # one plugin's budget does not fit a slot: no pool for the run
+
+
+def test_a_module_too_big_to_start_is_refused_at_load_or_runs_when_granted(
+    tmp_path: Path,
+) -> None:
+    plugin = wat(tmp_path, "big_initial_memory")
+    with pytest.raises(PluginLoadError, match="needs more at start than its budgets allow"):
+        WasmRuntime().load(plugin, context())
+    # Granted the memory, the run has no pool, and the module runs.
+    out = run([plugin], added("a"), policy(memory_bytes=128 << 20))
+    assert out.errors == ()
+
+
+def test_an_interrupt_inside_a_host_call_stops_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C lands in whatever Python runs; inside a host call it must not be swallowed as a
+    # plugin fault: the guest is stopped (a trap) and the interrupt raised from the call.
+    def interrupted(*_args: Any) -> int:
+        raise KeyboardInterrupt
+
+    index = host._INDEX[("bomdrift", "now_ms")]
+    entry = host._ENTRIES[index]
+    assert entry is not None
+    entries = list(host._ENTRIES)
+    entries[index] = (interrupted, *entry[1:])
+    monkeypatch.setattr(host, "_ENTRIES", entries)
+    plugin = manifest(tmp_path, ROOT / "benchmarks/plugins/log-clock/plugin.wat", name="lc")
+    inst = WasmRuntime().load(plugin, context())
+    with pytest.raises(KeyboardInterrupt):
+        inst.call(b"{}", "s")
+    inst.close()
