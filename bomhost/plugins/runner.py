@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from bomhost.model import (
@@ -272,6 +271,10 @@ def run_plugins(
                 done[n] = _call(plugins[i], instances[i], encoders[i], unit)
                 _advance(progress, len(unit))
         else:
+            # Imported here: with one thread (the default for WASM plugins) the pool, and the
+            # logging module it pulls in, are ~4 ms of start-up for nothing.
+            from concurrent.futures import ThreadPoolExecutor, as_completed
+
             with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="bomhost-plugin") as pool:
                 futures = {
                     pool.submit(

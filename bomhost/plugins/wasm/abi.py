@@ -6,13 +6,14 @@ exports ``memory``, ``bomdrift_alloc(len: i32) -> i32`` and ``bomdrift_enrich(pt
 length that comes from the guest is checked against the memory's current size before a byte is
 copied, because the guest controls them.
 
-Speed: wasmtime-py's ``Func.__call__`` and ``Instance.exports`` cost about 20 us each per call
-(they re-read the function type and wrap every export), which alone would exceed the 60 us
-per-invocation budget. ``invoke`` and ``export`` below use the same C API through wasmtime's
-ctypes bindings directly; the signatures were checked once at load time (``check_exports``), so
-the checked ``wasmtime_func_call`` is all that remains to do. This is the only module that
-touches ``wasmtime._ffi``; the wasmtime version range is pinned in pyproject.toml and the test
-suite exercises every line here against the real library.
+Speed: wasmtime-py's ``Store``, ``Func.__call__`` and ``Instance.exports`` cost about 20 us
+each per call (they re-read the function type and wrap every export), more than the whole
+call now takes. ``CallStore``, ``invoke`` and ``export`` below use the same C API through
+wasmtime's ctypes bindings directly, and guest calls are unchecked
+(``wasmtime_func_call_unchecked``): the signatures were checked once at load time
+(``check_exports``). The C API is used here (the guest side), in ``host`` (host functions)
+and in ``engine`` (the pooling allocator); the wasmtime version range is pinned in
+pyproject.toml and the test suite exercises every line against the real library.
 """
 
 from __future__ import annotations
