@@ -85,6 +85,7 @@ POOL_MEMORY_BYTES = 64 << 20
 POOL_TABLE_ELEMENTS = 100_000  # runtime.MAX_TABLE_ELEMENTS: a store may not hold more
 POOL_INSTANCE_BYTES = 8 << 20  # an instance's own state (vmctx), not its memory
 KEEP_RESIDENT = 1 << 20
+MAX_POOL_SLOTS = 32  # 32 x ~74 MiB of address space, whatever --jobs says
 # Address space the pool reserves per slot, counted against RLIMIT_AS: wasmtime aborts the
 # process (no error) when an engine cannot reserve its pool, so a tight limit means no pool.
 _POOL_SLOT_SPACE = POOL_MEMORY_BYTES + POOL_INSTANCE_BYTES + POOL_TABLE_ELEMENTS * 16
@@ -109,19 +110,31 @@ def _pool(cfg: wasmtime.Config, slots: int) -> None:
 
 
 def pool_slots(threads: int, memory_budgets: Iterable[int]) -> int:
-    """How many pool slots a run of ``threads`` calls at a time needs; 0: use no pool.
+    """How many pool slots a run of ``threads`` calls at a time gets; 0: use no pool.
 
-    No pool when a budget grants more memory than a slot holds, or when the process's
-    address-space limit could not take the reservation with room to spare.
+    No pool when a budget grants more memory than a slot holds, or when the address space the
+    process may still take (RLIMIT_AS less what it uses) could not hold the reservation twice
+    over: wasmtime aborts the process, with no error to catch, when it cannot map its pool.
+    At most ``MAX_POOL_SLOTS``: a thread beyond the slots waits for one (``SandboxEngine.slot``).
     """
     if any(b > POOL_MEMORY_BYTES for b in memory_budgets):
         return 0
-    # Each thread owns at most one Store at a time; the margin covers a caller's own threads.
-    slots = max(threads, 1) + 2
+    slots = min(max(threads, 1), MAX_POOL_SLOTS)
     soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-    if soft != resource.RLIM_INFINITY and soft < 4 * slots * _POOL_SLOT_SPACE + (4 << 30):
-        return 0
+    if soft != resource.RLIM_INFINITY:
+        room = soft - _address_space_in_use()
+        if room < 2 * slots * _POOL_SLOT_SPACE + (1 << 30):
+            return 0
     return slots
+
+
+def _address_space_in_use() -> int:
+    """The process's mapped address space (Linux ``/proc/self/statm``); 0 if unknown."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 @functools.cache
@@ -145,11 +158,14 @@ class SandboxEngine:
     def __init__(self, cache_dir: Path | None = None, *, pool_slots: int = 0) -> None:
         self.engine = wasmtime.Engine(_config(pool_slots))
         self.pool_slots = pool_slots
+        # A Store holds a pool slot from creation to deletion; with every slot taken wasmtime
+        # refuses the instance ("maximum concurrent limit ... reached"), so a caller's thread
+        # beyond the slots waits for one instead of failing its component.
+        self.slot = threading.BoundedSemaphore(pool_slots) if pool_slots else None
         self.cache_dir = (cache_dir or default_cache_dir()) / "wasm"
         self._tick_s = MAX_TICK_S
         self._lock = threading.Lock()
         self._active = 0
-        self._busy = threading.Event()
         self._ticker: threading.Thread | None = None
         self.cache_hits = 0  # observable by tests and the benchmark
 
@@ -169,29 +185,30 @@ class SandboxEngine:
         """Keep the ticker advancing the epoch while a plugin is loaded (from load to close).
 
         Done per loaded plugin rather than per call: a lock and an Event per call cost ~2.4 us
-        of the ~55 us a minimal call takes, and between runs the ticker still sleeps.
+        of the ~55 us a minimal call takes.
         """
         with self._lock:
             self._active += 1
-            self._busy.set()
             if self._ticker is None:
                 self._ticker = threading.Thread(
-                    target=self._tick_forever, name="bomhost-wasm-epoch", daemon=True
+                    target=self._tick, name="bomhost-wasm-epoch", daemon=True
                 )
                 self._ticker.start()
 
     def release(self) -> None:
-        """The counterpart of ``hold``; the ticker idles once no plugin is loaded."""
+        """The counterpart of ``hold``; the ticker ends once no plugin is loaded."""
         with self._lock:
             self._active -= 1
-            if self._active == 0:
-                self._busy.clear()
 
-    def _tick_forever(self) -> None:
-        # Idle (no wakeups) while no plugin is loaded; a daemon thread, so it never blocks exit.
+    def _tick(self) -> None:
+        # Ends at the first tick with no plugin held, and with it its reference to the engine:
+        # a runtime that is dropped frees its engine and pool (``plugin test`` makes many).
         while True:
-            self._busy.wait()
             time.sleep(self._tick_s)
+            with self._lock:
+                if self._active == 0:
+                    self._ticker = None
+                    return
             self.engine.increment_epoch()
 
     # -- compiling -------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -100,6 +101,8 @@ class Invocation:
     max_broker_requests: int = MAX_BROKER_REQUESTS
     # An interrupt (Ctrl-C) raised inside a host call: the call traps, the runtime re-raises it.
     interrupted: BaseException | None = None
+    # The calling store's context, set by the runtime: lets an interrupt stop the guest.
+    context: Any = None
 
     def log(self, level: str, data: bytes) -> None:
         """Keep a line while the log budget lasts; count what was dropped."""
@@ -464,6 +467,38 @@ def _dispatch(env: int | None, caller: Any, raw: Any, _n: int) -> int:
             inv.interrupted = exc
         trap = wasmtime.Trap(f"interrupted: {type(exc).__name__}")._consume()
         return ctypes.cast(trap, ctypes.c_void_p).value or 0
+
+
+def defer_interrupts() -> None:
+    """Make Ctrl-C during a guest call stop the guest, then raise once the call has returned.
+
+    Python runs a signal handler at the next bytecode it executes, which may be the first line
+    of ``_dispatch``, before any ``try``: the KeyboardInterrupt would then escape the ctypes
+    callback, be printed and dropped, and leave the callback's return value (the trap pointer
+    wasmtime reads) unset. Inside a call this handler only records the interrupt and takes the
+    store's fuel, so the guest traps at its next instruction and ``WasmPlugin.call`` raises it.
+    Installed once, from the main thread (the only one Python runs handlers in), in front of
+    whatever handler was there, which still runs outside guest calls.
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or not callable(previous)
+        or getattr(previous, "_bomhost_defers", False)
+    ):
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        inv = CURRENT.invocation
+        if inv is None:
+            previous(signum, frame)
+            return
+        inv.interrupted = KeyboardInterrupt()
+        if inv.context is not None:
+            wasmtime_ffi.wasmtime_context_set_fuel(inv.context, 0)
+
+    handler._bomhost_defers = True  # type: ignore[attr-defined]
+    signal.signal(signal.SIGINT, handler)
 
 
 # The one C callback of every host function; a module global, so it lives as long as any linker.

@@ -108,6 +108,7 @@ class WasmRuntime:
 
     def __init__(self) -> None:
         self._engine: SandboxEngine | None = None
+        self._unpooled: SandboxEngine | None = None  # for modules too big for a pool slot
 
     def engine(self, ctx: RunContext) -> SandboxEngine:
         """The run's engine, created on first use (its cache dir comes from the context)."""
@@ -133,6 +134,17 @@ class WasmRuntime:
 
     def compile(self, plugin: LoadedManifest, ctx: RunContext) -> wasmtime.Module:
         """The plugin's compiled module, or ``PluginLoadError`` if it is not valid WASM."""
+        return self._compiled(plugin, ctx)[0]
+
+    def _compiled(
+        self, plugin: LoadedManifest, ctx: RunContext
+    ) -> tuple[wasmtime.Module, SandboxEngine]:
+        """The compiled module and the engine it belongs to.
+
+        A module whose memory, table or instance state at start does not fit a pool slot is
+        still a valid plugin: it goes to an engine without the pool, where each call meets its
+        budgets as before (a memory it may not have is a ``memory_limit`` failure per call).
+        """
         try:
             size = plugin.exec_path.stat().st_size
         except OSError:
@@ -143,8 +155,17 @@ class WasmRuntime:
                 f" {MAX_MODULE_BYTES} a WASM module may have"
             )
         source = plugin.read_exec_verified()
+        text = plugin.exec_path.suffix == ".wat"
         try:
-            return self.engine(ctx).compile(source, text=plugin.exec_path.suffix == ".wat")
+            engine = self.engine(ctx)
+            try:
+                return engine.compile(source, text=text), engine
+            except wasmtime.WasmtimeError as exc:
+                if not engine.pool_slots or "pooling allocator" not in str(exc):
+                    raise
+            if self._unpooled is None:
+                self._unpooled = SandboxEngine(engine.cache_dir.parent)
+            return self._unpooled.compile(source, text=text), self._unpooled
         except CompileLimitError as exc:
             raise PluginLoadError(
                 f"plugin {plugin.name!r}: {plugin.exec_path} was refused: {exc}"
@@ -154,14 +175,6 @@ class WasmRuntime:
                 f"plugin {plugin.name!r}: {plugin.exec_path} is not a valid WASM module: {exc}"
             ) from exc
         except wasmtime.WasmtimeError as exc:
-            if "pooling allocator" in str(exc):
-                # Valid, but its memory, table or instance state at start exceeds one pool slot
-                # (engine.POOL_MEMORY_BYTES, the default memory budget): it could never run.
-                raise PluginLoadError(
-                    f"plugin {plugin.name!r}: {plugin.exec_path} needs more at start than its"
-                    f" budgets allow (memory_bytes {ctx.policy.for_plugin(plugin.name).budgets.memory_bytes},"
-                    f" {MAX_TABLE_ELEMENTS} table elements): {_why(exc)}"
-                ) from exc
             raise PluginLoadError(
                 f"plugin {plugin.name!r}: {plugin.exec_path} is not a valid WASM module:"
                 f" {_why(exc)}"
@@ -174,7 +187,7 @@ class WasmRuntime:
 
     def load(self, plugin: LoadedManifest, ctx: RunContext) -> WasmPlugin:
         policy = ctx.policy.for_plugin(plugin.name)
-        module = self.compile(plugin, ctx)
+        module, engine = self._compiled(plugin, ctx)
         for check in audit_imports(module, policy.imports.allow):
             if not check.allowed:
                 raise PluginLoadError(
@@ -186,7 +199,6 @@ class WasmRuntime:
             raise PluginLoadError(
                 f"plugin {plugin.name!r}: {'; '.join(problems)} (see the WASM ABI in protocol/README.md)"
             )
-        engine = self.engine(ctx)
         imports = [(imp.module, imp.name or "") for imp in module.imports]
         try:
             pre = host.make_linker(engine.engine, imports).instantiate_pre(module)
@@ -195,6 +207,7 @@ class WasmRuntime:
         timeout_ms = effective_timeout_ms(plugin, policy.budgets)
         engine.plan_timeout(timeout_ms)
         engine.hold()
+        host.defer_interrupts()
         return WasmPlugin(
             name=plugin.name,
             engine=engine,
@@ -231,6 +244,15 @@ class WasmPlugin:
             self.engine.release()
 
     def call(self, request: bytes, subject: str, scale: int = 1) -> CallResult:
+        slot = self.engine.slot
+        if slot is None:
+            return self._call(request, subject, scale)
+        # A Store holds one pool slot from creation to deletion (engine.SandboxEngine.slot):
+        # taken before the call's clocks start, so waiting for one costs none of its budgets.
+        with slot:
+            return self._call(request, subject, scale)
+
+    def _call(self, request: bytes, subject: str, scale: int) -> CallResult:
         b = scaled(self.budgets, scale)
         timeout_ms = min(self.timeout_ms * scale, TIMEOUT_CEILING)
         started = time.perf_counter()
@@ -250,6 +272,7 @@ class WasmPlugin:
             table_elements=MAX_TABLE_ELEMENTS,
             fuel=b.fuel,
         )
+        inv.context = store.context
         guest: abi.Guest | None = None
         output = b""
         failure: tuple[ErrorKind, str, str, str, dict[str, object]] | None = None
