@@ -336,6 +336,9 @@ def _fd_write(caller: Caller, inv: Invocation, fd: int, iovs: int, n: int, nwrit
     """
     iovs &= 0xFFFFFFFF
     n &= 0xFFFFFFFF
+    # The call is paid before any check, so a loop of refused calls runs out of fuel too.
+    if not charge_host_call(caller, inv):
+        return _ERRNO_FAULT
     if fd not in (1, 2):
         return _ERRNO_BADF
     if n > MAX_IOVECS:
@@ -349,7 +352,7 @@ def _fd_write(caller: Caller, inv: Invocation, fd: int, iovs: int, n: int, nwrit
     ]
     total = sum(length for _, length in spans)
     room = max(inv.max_log_bytes - inv.log_bytes, 0)
-    if not charge_host_call(caller, inv, 8 * n + min(total, room)):
+    if not charge_host_call(caller, inv, 8 * n + min(total, room), calls=0):
         return _ERRNO_FAULT
     parts: list[bytes] = []
     for ptr, length in spans:
@@ -363,7 +366,8 @@ def _fd_write(caller: Caller, inv: Invocation, fd: int, iovs: int, n: int, nwrit
     inv.log("info" if fd == 1 else "warning", data)
     return (
         _ERRNO_SUCCESS
-        if _write(caller, inv, "fd_write", nwritten, total.to_bytes(4, "little"))
+        # nwritten is a u32: 1,024 spans of up to 4 GiB each can add up to more.
+        if _write(caller, inv, "fd_write", nwritten, min(total, 0xFFFFFFFF).to_bytes(4, "little"))
         else _ERRNO_FAULT
     )
 
@@ -371,10 +375,13 @@ def _fd_write(caller: Caller, inv: Invocation, fd: int, iovs: int, n: int, nwrit
 def _random_get(caller: Caller, inv: Invocation, buf: int, length: int) -> int:
     buf &= 0xFFFFFFFF
     length &= 0xFFFFFFFF
-    # Bounds first: the bytes are made in the host, where no epoch deadline can stop it.
+    # The call is paid first (a loop of refused calls runs out of fuel too), then the bounds
+    # are checked before the bytes are made in the host, where no epoch deadline can stop it.
+    if not charge_host_call(caller, inv):
+        return _ERRNO_FAULT
     if _guest_range(caller, inv, "random_get", buf, length) is None:
         return _ERRNO_FAULT
-    if not charge_host_call(caller, inv, length):
+    if not charge_host_call(caller, inv, length, calls=0):
         return _ERRNO_FAULT
     inv.random_counter += 1
     seed = f"{inv.plugin_name}|{inv.subject}|{inv.random_counter}".encode()

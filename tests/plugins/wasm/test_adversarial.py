@@ -150,10 +150,12 @@ def test_empty_log_loop_runs_out_of_fuel_not_the_clock(tmp_path: Path) -> None:
     ) == 2
 
 
-def test_fd_write_loop_runs_out_of_fuel_not_the_clock(tmp_path: Path) -> None:
-    # WASI's fd_write is bomhost's and charged: a loop of empty writes ends on fuel, in
-    # half a second here; uncharged, the same default fuel lasted 4.7 s of host calls.
-    manifests = [hostile(tmp_path, "fd_write_flood")]
+@pytest.mark.parametrize("stem", ["fd_write_flood", "fd_write_badfd"])
+def test_fd_write_loop_runs_out_of_fuel_not_the_clock(tmp_path: Path, stem: str) -> None:
+    # WASI's fd_write is bomhost's and charged, a refused call (a bad descriptor) too: a loop
+    # of them ends on fuel, in half a second here; uncharged, the same default fuel lasted
+    # 4.7 s of host calls.
+    manifests = [hostile(tmp_path, stem)]
     started = time.monotonic()
     out = run(manifests, added("a"), Policy(budgets=Budgets(timeout_ms=10_000)))
     assert time.monotonic() - started < 2.5

@@ -389,7 +389,7 @@ def test_an_interrupt_inside_a_host_call_stops_the_run(
 
 def test_threads_beyond_the_pool_slots_wait_for_one(tmp_path: Path) -> None:
     # A caller may call one loaded plugin from more threads than the run planned (the pool has
-    # jobs + 2 slots): each call waits for a free slot instead of failing its component.
+    # one slot per planned thread): each call waits for a free slot instead of failing.
     from concurrent.futures import ThreadPoolExecutor
 
     inst = WasmRuntime().load(wat(tmp_path, "memory_residue"), context(jobs=1))
